@@ -1,0 +1,245 @@
+"""The ``assist-tui`` command: parse arguments, load settings, hand over. No logic here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assist_tui import __version__
+from assist_tui.config import ConfigError, LoadedSettings, load_settings, masked, write_template
+from assist_tui.emulator.faults import FAULT_NAMES, FaultError, parse_fault
+from assist_tui.genesys.errors import GenesysError
+from assist_tui.logs import setup_logging
+
+PRECEDENCE = (
+    "Settings come from, lowest to highest: built-in defaults < the TOML config file "
+    "(platform config dir, or $ASSIST_TUI_CONFIG, or --config) < environment "
+    "(GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_REGION, ASSIST_TUI_<SECTION>_<KEY>) "
+    "< command-line flags. With no credentials, assist-tui uses its built-in emulator."
+)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("platform")
+    group.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file to read")
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the built-in emulator even if credentials are configured",
+    )
+    group.add_argument(
+        "--region",
+        default=argparse.SUPPRESS,
+        help="region name (eu_west_1) or host (mypurecloud.ie)",
+    )
+    group.add_argument("--client-id", default=argparse.SUPPRESS, help="OAuth client id")
+    group.add_argument("--api-url", default=argparse.SUPPRESS, help="override the API base URL")
+    group.add_argument("--login-url", default=argparse.SUPPRESS, help="override the login base URL")
+    group.add_argument("--log-level", default=argparse.SUPPRESS, help="DEBUG, INFO, WARNING")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assist-tui",
+        description="Watch Genesys Cloud Agent Assist live, from the terminal.",
+        epilog=PRECEDENCE,
+    )
+    parser.add_argument("--version", action="version", version=f"assist-tui {__version__}")
+    _common(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tail = commands.add_parser(
+        "tail",
+        help="print utterances as they arrive",
+        epilog=PRECEDENCE,
+        description="Subscribe to conversations and print utterances as they arrive "
+        "(partials flagged). Without --conversation, follows every live conversation.",
+    )
+    _common(tail)
+    tail.add_argument(
+        "--conversation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a conversation id to follow (repeatable)",
+    )
+    tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    tail.add_argument("--finals-only", action="store_true", help="leave out partial results")
+    tail.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
+    tail.add_argument("--count", type=int, metavar="N", help="stop after N utterances")
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run the Genesys Cloud emulator standalone",
+        description="Serve the Genesys Cloud emulator on loopback until interrupted.",
+        epilog="Faults: "
+        + "; ".join(f"{k}: {v}" for k, v in FAULT_NAMES.items())
+        + '. At run time: POST {"fault": NAME, "value": V} to <url>/emulator/faults.',
+    )
+    _common(emulator)
+    emulator.add_argument("--host", help="bind address (loopback only)")
+    emulator.add_argument("--port", type=int, help="port (0 = any free port)")
+    emulator.add_argument("--concurrent", type=int, help="scripted calls live at once")
+    emulator.add_argument("--speed", type=float, help="playback speed factor")
+    emulator.add_argument("--seed", type=int, help="random seed")
+    emulator.add_argument("--heartbeat", type=float, metavar="SECONDS", help="heartbeat period")
+    emulator.add_argument("--token-lifetime", type=int, metavar="SECONDS", help="token lifetime")
+    emulator.add_argument(
+        "--replay-window", type=float, metavar="SECONDS", help="replay on reconnect"
+    )
+    emulator.add_argument(
+        "--fault", action="append", default=[], metavar="NAME[=VALUE]", help="inject at start"
+    )
+    emulator.add_argument("--load", type=int, metavar="N", help="N synthetic conversations")
+    emulator.add_argument(
+        "--rate", type=float, default=100.0, help="synthetic events/s (with --load)"
+    )
+
+    config = commands.add_parser("config", help="show or create the configuration")
+    _common(config)
+    config_cmds = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    show = config_cmds.add_parser("show", help="print the effective settings, secrets masked")
+    _common(show)
+    init = config_cmds.add_parser("init", help="write a commented template (mode 600)")
+    _common(init)
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    flags = vars(args)
+    mapping = {
+        "region": "genesys.region",
+        "client_id": "genesys.client_id",
+        "api_url": "genesys.api_base_url",
+        "login_url": "genesys.login_base_url",
+        "host": "emulator.host",
+        "port": "emulator.port",
+        "concurrent": "emulator.concurrent",
+        "speed": "emulator.speed",
+        "seed": "emulator.seed",
+        "heartbeat": "emulator.heartbeat_interval_s",
+        "token_lifetime": "emulator.token_lifetime_s",
+        "replay_window": "emulator.replay_window_s",
+    }
+    overrides = {
+        dotted: flags[name] for name, dotted in mapping.items() if flags.get(name) is not None
+    }
+    if flags.get("demo"):
+        overrides["demo"] = True
+    return overrides
+
+
+def _load(args: argparse.Namespace) -> LoadedSettings:
+    loaded = load_settings(getattr(args, "config", None), overrides=_overrides(args))
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
+    return loaded
+
+
+def _config_show(loaded: LoadedSettings) -> int:
+    state = "exists" if loaded.file_exists else "not found; defaults used"
+    print(f"# config file: {loaded.path} ({state})")
+    mode = "demo (built-in emulator)" if loaded.settings.use_emulator else "Genesys Cloud"
+    print(f"# mode: {mode}")
+    data = masked(loaded.settings)
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            print(f"{section} = {json.dumps(values)}")
+    for section, values in data.items():
+        if isinstance(values, dict):
+            print(f"\n[{section}]")
+            for key, value in values.items():
+                origin = loaded.origins.get(f"{section}.{key}", "default")
+                shown = "null" if value is None else json.dumps(value)
+                print(f"{key} = {shown}  # {origin}")
+    return 0
+
+
+async def _run_emulator(loaded: LoadedSettings, args: argparse.Namespace) -> int:
+    from assist_tui.emulator.server import EmulatorServer
+
+    faults = [parse_fault(spec) for spec in args.fault]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with EmulatorServer(loaded.settings.emulator) as server:
+        print(f"emulator listening on {server.url}")
+        print(f"  login/API base URL: {server.url}")
+        print(f"  demo client id:     {server.client_id}")
+        print(f"  demo client secret: {server.client_secret}")
+        print(f"  fault endpoint:     POST {server.url}/emulator/faults")
+        print("try, in another terminal:")
+        print(
+            f"  GENESYS_CLIENT_ID={server.client_id} GENESYS_CLIENT_SECRET={server.client_secret} "
+            f"assist-tui tail --api-url {server.url} --login-url {server.url}"
+        )
+        for name, value in faults:
+            print(f"fault {name}: {server.emulator.inject(name, value)}")
+        load = server.run_load(args.load, args.rate) if args.load else None
+        sys.stdout.flush()
+        await stop.wait()
+        if load is not None:
+            load.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await load
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(getattr(args, "log_level", None))
+    try:
+        if args.command is None:
+            parser.print_help()
+            print("\nstart here: assist-tui tail --demo")
+            return 0
+        if args.command == "config" and args.config_command == "init":
+            import os
+
+            from assist_tui.config import config_path
+
+            path = config_path(getattr(args, "config", None), os.environ)
+            write_template(path, force=args.force)
+            print(f"wrote {path} (mode 600); edit it, then run `assist-tui config show`")
+            return 0
+        loaded = _load(args)
+        if args.command == "config":
+            return _config_show(loaded)
+        if args.command == "emulator":
+            return asyncio.run(_run_emulator(loaded, args))
+        if args.command == "tail":
+            from assist_tui.tail import TailOptions, run_tail
+
+            options = TailOptions(
+                conversations=args.conversation,
+                as_json=args.json,
+                finals_only=args.finals_only,
+                duration_s=args.duration,
+                count=args.count,
+            )
+            return asyncio.run(run_tail(loaded.settings, options))
+    except ConfigError as exc:
+        print(f"assist-tui: {exc}", file=sys.stderr)
+        return 2
+    except FaultError as exc:
+        print(f"assist-tui: {exc}", file=sys.stderr)
+        return 2
+    except GenesysError as exc:
+        print(f"assist-tui: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command!r}")
+    return 2  # pragma: no cover - parser.error exits

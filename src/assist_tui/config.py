@@ -1,0 +1,412 @@
+"""Settings: defaults < TOML file < environment < command line, validated by pydantic.
+
+Every error names the key, where its value came from (file, variable or flag) and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from assist_tui.genesys.regions import Region, resolve_region
+from assist_tui.genesys.urls import check_transport
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+APP_NAME = "assist-tui"
+CONFIG_ENV = "ASSIST_TUI_CONFIG"
+ENV_PREFIX = "ASSIST_TUI_"
+
+# Environment variables with names users already know from Genesys tooling.
+GENESYS_ENV: dict[str, tuple[str, str]] = {
+    "GENESYS_CLIENT_ID": ("genesys", "client_id"),
+    "GENESYS_CLIENT_SECRET": ("genesys", "client_secret"),
+    "GENESYS_REGION": ("genesys", "region"),
+    "GENESYS_API_BASE_URL": ("genesys", "api_base_url"),
+    "GENESYS_LOGIN_BASE_URL": ("genesys", "login_base_url"),
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class GenesysSettings(_Section):
+    """Where and how to reach Genesys Cloud."""
+
+    region: str = Field("us_east_1", description="region name (us_east_1) or host (mypurecloud.ie)")
+    client_id: str = Field("", description="OAuth client-credentials client id")
+    client_secret: SecretStr = Field(SecretStr(""), description="OAuth client secret")
+    api_base_url: str | None = Field(None, description="override the API base URL")
+    login_base_url: str | None = Field(None, description="override the login base URL")
+    request_timeout_s: float = Field(10.0, gt=0, le=300, description="timeout of one REST call")
+    max_retries: int = Field(4, ge=0, le=20, description="retries of a call answered 429")
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        resolve_region(value)
+        return value
+
+    @field_validator("api_base_url", "login_base_url")
+    @classmethod
+    def _secure_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        return check_transport(value).rstrip("/")
+
+    @property
+    def resolved_region(self) -> Region:
+        return resolve_region(self.region)
+
+    @property
+    def api_url(self) -> str:
+        return self.api_base_url or self.resolved_region.api_base_url
+
+    @property
+    def login_url(self) -> str:
+        return self.login_base_url or self.resolved_region.login_base_url
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.client_id and self.client_secret.get_secret_value())
+
+
+class StreamSettings(_Section):
+    """How the Notifications stream is kept alive."""
+
+    heartbeat_interval_s: float = Field(30.0, gt=0, description="platform heartbeat period")
+    heartbeat_tolerance: float = Field(2.5, ge=1.0, description="missed periods before reconnect")
+    ping_idle_s: float = Field(20.0, gt=0, description="send a ping after this long idle")
+    max_frame_bytes: int = Field(65536, ge=1024, description="larger frames are rejected")
+    backoff_base_s: float = Field(1.0, gt=0, description="first reconnect delay ceiling")
+    backoff_cap_s: float = Field(60.0, gt=0, description="largest reconnect delay")
+    healthy_after_s: float = Field(60.0, gt=0, description="connected this long resets backoff")
+    channel_refresh_margin_s: float = Field(
+        3600.0, ge=0, description="resubscribe when the channel expires within this"
+    )
+    topics_per_channel: int = Field(1000, ge=1, le=1000, description="platform limit is 1000")
+    open_timeout_s: float = Field(10.0, gt=0, description="WebSocket handshake timeout")
+
+
+class DiscoverySettings(_Section):
+    """How live conversations are found before subscribing."""
+
+    queues: list[str] = Field(default_factory=list, description="queue ids to watch (all if empty)")
+    lookback_hours: float = Field(24.0, gt=0, le=168, description="analytics interval length")
+    page_size: int = Field(100, ge=1, le=100, description="analytics page size")
+
+
+class EmulatorSettings(_Section):
+    """The built-in Genesys Cloud stand-in used for the demo and the tests."""
+
+    host: str = Field("127.0.0.1", description="bind address (loopback only)")
+    port: int = Field(0, ge=0, le=65535, description="0 picks a free port")
+    concurrent: int = Field(3, ge=0, le=500, description="conversations live at once")
+    speed: float = Field(1.0, gt=0, le=100, description="playback speed factor")
+    heartbeat_interval_s: float = Field(30.0, gt=0, description="heartbeat period")
+    token_lifetime_s: int = Field(86400, ge=1, description="access token lifetime")
+    replay_window_s: float = Field(
+        30.0, ge=0, description="replay this much on reconnect (0 = real Genesys: none)"
+    )
+    seed: int | None = Field(None, description="random seed for reproducible runs")
+
+    @field_validator("host")
+    @classmethod
+    def _loopback(cls, value: str) -> str:
+        from assist_tui.genesys.urls import is_loopback_host
+
+        if not is_loopback_host(value):
+            raise ValueError("the emulator binds to loopback only (127.0.0.1, ::1 or localhost)")
+        return value
+
+
+class Settings(_Section):
+    """All settings. ``demo`` forces the emulator even when credentials exist."""
+
+    genesys: GenesysSettings = Field(default_factory=GenesysSettings)
+    stream: StreamSettings = Field(default_factory=StreamSettings)
+    discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
+    emulator: EmulatorSettings = Field(default_factory=EmulatorSettings)
+    demo: bool = Field(False, description="use the built-in emulator")
+
+    @property
+    def use_emulator(self) -> bool:
+        return self.demo or not self.genesys.has_credentials
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message is meant for a person, on one screen."""
+
+
+@dataclass
+class LoadedSettings:
+    """Settings with where they came from."""
+
+    settings: Settings
+    path: Path
+    file_exists: bool
+    origins: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path:
+    """The file to read: the flag, else ``$ASSIST_TUI_CONFIG``, else the platform default."""
+    if explicit is not None:
+        return explicit
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser()
+    return default_config_path()
+
+
+def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    node = tree
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def _merge(base: dict[str, Any], layer: Mapping[str, Any]) -> None:
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _section_fields() -> dict[str, type[BaseModel]]:
+    sections: dict[str, type[BaseModel]] = {}
+    for name, info in Settings.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            sections[name] = annotation
+    return sections
+
+
+def _env_value(raw: str, dotted: str) -> Any:
+    section, _, key = dotted.partition(".")
+    model = _section_fields().get(section)
+    info = model.model_fields.get(key) if model else None
+    if info is not None and str(info.annotation).startswith("list"):
+        text = raw.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return raw
+
+
+def _environment_layer(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    layer: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for var, (section, key) in GENESYS_ENV.items():
+        if env.get(var):
+            _set(layer, f"{section}.{key}", env[var])
+            origins[f"{section}.{key}"] = f"environment variable {var}"
+    sections = _section_fields()
+    for var, raw in env.items():
+        if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
+            continue
+        rest = var[len(ENV_PREFIX) :].lower()
+        if rest == "demo":
+            layer["demo"] = raw
+            origins["demo"] = f"environment variable {var}"
+            continue
+        for section, model in sections.items():
+            key = rest.removeprefix(section + "_")
+            if rest.startswith(section + "_") and key in model.model_fields:
+                dotted = f"{section}.{key}"
+                try:
+                    _set(layer, dotted, _env_value(raw, dotted))
+                except json.JSONDecodeError as exc:
+                    raise ConfigError(
+                        f"environment variable {var}: not a valid list ({exc.msg}).\n"
+                        'fix: give a comma-separated list or a JSON array such as ["a", "b"].'
+                    ) from exc
+                origins[dotted] = f"environment variable {var}"
+                break
+    return layer, origins
+
+
+def _read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    warnings: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, warnings
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}.\n"
+            f"fix: correct the line named above, or move the file away and run "
+            f"`assist-tui config init` for a fresh template."
+        ) from exc
+    secret = data.get("genesys", {}).get("client_secret") if isinstance(data, dict) else None
+    if secret and os.name == "posix":
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            warnings.append(
+                f"warning: {path} holds a client secret and is readable by other users "
+                f"(mode {stat.S_IMODE(mode):o}); fix: chmod 600 {path}"
+            )
+    return data, warnings
+
+
+def _describe(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if len(parts) >= 2:
+        return f"[{parts[0]}] {'.'.join(parts[1:])}"
+    return parts[0] if parts else "(top level)"
+
+
+def _explain(exc: ValidationError, origins: Mapping[str, str], path: Path) -> ConfigError:
+    lines = ["invalid configuration:"]
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        dotted = ".".join(str(p) for p in loc)
+        origin = origins.get(dotted) or origins.get(str(loc[0]) if loc else "", "")
+        where = origin or f"config file {path}"
+        if error["type"] == "extra_forbidden":
+            section = _section_fields().get(str(loc[0])) if len(loc) > 1 else None
+            known = sorted((section or Settings).model_fields)
+            lines.append(f"  {_describe(loc)} (in {where}): unknown key")
+            lines.append(f"    fix: remove it, or use one of: {', '.join(known)}")
+            continue
+        message = str(error["msg"]).removeprefix("Value error, ")
+        shown = "" if "secret" in dotted else f" = {error.get('input')!r}"
+        lines.append(f"  {_describe(loc)}{shown} (in {where}): {message}")
+        lines.append(
+            "    fix: correct that value; `assist-tui config init` writes a commented template"
+        )
+    return ConfigError("\n".join(lines))
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedSettings:
+    """Build the effective settings from every layer; raise ConfigError with a fix on error.
+
+    ``overrides`` maps dotted keys (``genesys.region``) to command-line values.
+    """
+    env = os.environ if env is None else env
+    file_path = config_path(path, env)
+    file_data, warnings = _read_file(file_path)
+    if not isinstance(file_data, dict):  # pragma: no cover - tomllib always returns a dict
+        raise ConfigError(f"config file {file_path} must be a TOML table")
+
+    origins = {key: f"config file {file_path}" for key in _flatten(file_data)}
+    merged: dict[str, Any] = {}
+    _merge(merged, file_data)
+    env_layer, env_origins = _environment_layer(env)
+    _merge(merged, env_layer)
+    origins.update(env_origins)
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        _set(merged, dotted, value)
+        origins[dotted] = f"command-line flag --{dotted.rpartition('.')[2].replace('_', '-')}"
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain(exc, origins, file_path) from None
+    return LoadedSettings(settings, file_path, file_path.exists(), origins, warnings)
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data with every secret replaced by a marker."""
+    data = settings.model_dump(mode="json")
+    secret = settings.genesys.client_secret.get_secret_value()
+    data["genesys"]["client_secret"] = "(set, hidden)" if secret else "(not set)"
+    return data
+
+
+CONFIG_TEMPLATE = """\
+# assist-tui configuration.
+# Precedence: built-in defaults < this file < environment < command-line flags.
+# Environment: GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_REGION,
+# GENESYS_API_BASE_URL, GENESYS_LOGIN_BASE_URL, and ASSIST_TUI_<SECTION>_<KEY>
+# for any key below (for example ASSIST_TUI_STREAM_MAX_FRAME_BYTES=131072).
+# ASSIST_TUI_CONFIG points at another file. With no credentials, assist-tui runs
+# against its built-in emulator (demo mode).
+
+[genesys]
+# Region name (us_east_1, eu_west_1, ap_southeast_2, ...) or host (mypurecloud.ie).
+region = "us_east_1"
+# OAuth client-credentials grant. Keep this file private (mode 600).
+client_id = ""
+client_secret = ""
+# For private deployments and tests only; plain http:// is allowed to loopback only.
+# api_base_url = "https://api.mypurecloud.com"
+# login_base_url = "https://login.mypurecloud.com"
+request_timeout_s = 10.0
+max_retries = 4
+
+[stream]
+heartbeat_interval_s = 30.0   # the platform's heartbeat period
+heartbeat_tolerance = 2.5     # missed periods before the socket is declared dead
+ping_idle_s = 20.0            # send {"message": "ping"} after this long without traffic
+max_frame_bytes = 65536       # larger frames are rejected before parsing
+backoff_base_s = 1.0
+backoff_cap_s = 60.0          # reconnect delays: exponential, full jitter, capped here
+healthy_after_s = 60.0        # a connection this old resets the backoff
+channel_refresh_margin_s = 3600.0
+topics_per_channel = 1000
+
+[discovery]
+queues = []                   # queue ids to watch; empty means every queue seen
+lookback_hours = 24.0
+page_size = 100
+
+[emulator]
+host = "127.0.0.1"
+port = 0                      # 0 picks a free port
+concurrent = 3                # conversations live at once
+speed = 1.0
+heartbeat_interval_s = 30.0
+token_lifetime_s = 86400
+replay_window_s = 30.0        # 0 behaves like Genesys: nothing replayed on reconnect
+"""
+
+
+def write_template(path: Path, *, force: bool = False) -> None:
+    """Write the commented template with mode 0600; refuse to overwrite without ``force``."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; fix: edit it, or pass --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(CONFIG_TEMPLATE)
+    os.chmod(path, 0o600)

@@ -1,0 +1,118 @@
+"""The emulator's state in one object: OAuth clients, channels, calls, and fault actions."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from assist_tui.config import EmulatorSettings
+from assist_tui.emulator import faults, wire
+from assist_tui.emulator.calls import CallDirector
+from assist_tui.emulator.hub import Hub
+from assist_tui.emulator.tokens import TokenIssuer
+
+
+class Emulator:
+    """Everything the HTTP and WebSocket handlers act on, and the knobs tests turn."""
+
+    def __init__(
+        self, settings: EmulatorSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.settings = settings
+        self.rng = random.Random(settings.seed)
+        self.tokens = TokenIssuer(settings.token_lifetime_s, clock)
+        self.hub = Hub(replay_window_s=settings.replay_window_s, clock=clock)
+        self.director = CallDirector(self.hub, rng=self.rng, speed=settings.speed)
+        self.faults = faults.FaultSwitches()
+        self.heartbeat_interval_s = settings.heartbeat_interval_s
+        self.base_url = ""  # set by the server once bound
+        self.requests: dict[str, int] = {}
+
+    @property
+    def ws_base_url(self) -> str:
+        return self.base_url.replace("http://", "ws://", 1)
+
+    def count(self, what: str) -> None:
+        self.requests[what] = self.requests.get(what, 0) + 1
+
+    # -- fault actions ------------------------------------------------------------------
+    def drop_sockets(self) -> int:
+        """Close every streaming socket abruptly (code 1012, no warning)."""
+        conns = self.hub.connections()
+        for conn in conns:
+            conn.close(1012, "dropped by fault injection")
+        return len(conns)
+
+    def socket_closing(self) -> int:
+        """Warn every socket of maintenance, then close it shortly after."""
+        conns = 0
+        for channel in self.hub.channels.values():
+            if channel.connection is not None:
+                channel.connection.send(wire.socket_closing(channel.id))
+                # The platform warns about a minute ahead; the emulator is quicker.
+                channel.connection.close_later(0.5, 1001, "closing for maintenance")
+                conns += 1
+        return conns
+
+    def expire_channels(self) -> int:
+        return self.hub.expire()
+
+    def stop_heartbeats(self, stopped: bool = True) -> None:
+        self.faults.heartbeats_stopped = stopped
+
+    def throttle_tokens(self, count: int = 2, retry_after_s: float = 1.0) -> None:
+        self.faults.token_429_remaining = count
+        self.faults.token_retry_after_s = retry_after_s
+
+    def throttle_api(self, count: int = 2, retry_after_s: float = 1.0) -> None:
+        self.faults.api_429_remaining = count
+        self.faults.api_retry_after_s = retry_after_s
+
+    def revoke_tokens(self) -> int:
+        return self.tokens.revoke_all()
+
+    def send_malformed(self, count: int = 3) -> int:
+        frames = faults.malformed_frames()
+        sent = 0
+        for i in range(count):
+            sent += self.hub.send_raw(frames[i % len(frames)])
+        return sent
+
+    def send_oversized(self, count: int = 1, size: int = 200_000) -> int:
+        return sum(self.hub.send_raw(faults.oversized_frame(size)) for _ in range(count))
+
+    def inject(self, name: str, value: str | None = None) -> str:
+        """Apply a fault by its command-line name; return what was done, for a person."""
+
+        def number(default: int) -> int:
+            try:
+                return int(value) if value else default
+            except ValueError:
+                raise faults.FaultError(f"fault {name}: {value!r} is not a whole number") from None
+
+        if name == "drop-socket":
+            return f"dropped {self.drop_sockets()} socket(s)"
+        if name == "stop-heartbeats":
+            stopped = (value or "on").lower() not in ("off", "false", "0", "no")
+            self.stop_heartbeats(stopped)
+            return "heartbeats stopped" if stopped else "heartbeats resumed"
+        if name == "socket-closing":
+            return f"sent socket_closing to {self.socket_closing()} socket(s)"
+        if name == "expire-channel":
+            return f"expired {self.expire_channels()} channel(s)"
+        if name == "token-429":
+            count = number(2)
+            self.throttle_tokens(count)
+            return f"the next {count} token request(s) get 429"
+        if name == "api-429":
+            count = number(2)
+            self.throttle_api(count)
+            return f"the next {count} API call(s) get 429"
+        if name == "revoke-token":
+            return f"revoked {self.revoke_tokens()} token(s)"
+        if name == "malformed":
+            return f"sent {self.send_malformed(number(3))} malformed frame(s)"
+        if name == "oversized":
+            return f"sent {self.send_oversized(number(1))} oversized frame(s)"
+        raise faults.FaultError(f"unknown fault {name!r}")

@@ -1,0 +1,111 @@
+"""Keep the right topics subscribed: given conversations, or every live one as they come.
+
+In follow-all mode the analytics query finds what is live now, queue topics announce
+new conversations, and a periodic rediscovery catches queues nobody has seen yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from assist_tui.config import DiscoverySettings
+from assist_tui.genesys.discovery import discover_live, queue_topic, transcription_topic
+from assist_tui.genesys.errors import GenesysError
+from assist_tui.genesys.notifications import NotificationStream
+from assist_tui.model import (
+    ConversationEnded,
+    ConversationStarted,
+    LiveConversation,
+    StreamEvent,
+    SubscriptionRejected,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ConversationFollower:
+    """Subscribes transcription topics of followed conversations; unsubscribes ended ones."""
+
+    def __init__(
+        self,
+        stream: NotificationStream,
+        discovery: DiscoverySettings,
+        *,
+        conversation_ids: list[str] | None = None,
+        rediscover_s: float = 10.0,
+    ) -> None:
+        self.stream = stream
+        self.discovery = discovery
+        self.fixed = list(dict.fromkeys(conversation_ids or []))
+        self.rediscover_s = rediscover_s
+        self.following: dict[str, LiveConversation] = {}
+        self.ended: set[str] = set()
+        self._queues: set[str] = set(discovery.queues)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def follow_all(self) -> bool:
+        return not self.fixed
+
+    async def start(self) -> list[SubscriptionRejected]:
+        """Subscribe what is to be followed now; in follow-all mode, keep discovering."""
+        if not self.follow_all:
+            for cid in self.fixed:
+                self.following[cid] = LiveConversation(conversation_id=cid)
+            return await self.stream.subscribe(transcription_topic(c) for c in self.fixed)
+        rejected = await self.rediscover()
+        self._task = asyncio.create_task(self._rediscover_forever(), name="rediscover")
+        return rejected
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def rediscover(self) -> list[SubscriptionRejected]:
+        live = await discover_live(
+            self.stream.api,
+            queues=self.discovery.queues,
+            lookback=timedelta(hours=self.discovery.lookback_hours),
+            page_size=self.discovery.page_size,
+        )
+        fresh = [
+            c
+            for c in live
+            if c.conversation_id not in self.following and c.conversation_id not in self.ended
+        ]
+        for conversation in fresh:
+            self.following[conversation.conversation_id] = conversation
+        if not self.discovery.queues:
+            self._queues.update(c.queue_id for c in live if c.queue_id)
+        topics = [queue_topic(q) for q in sorted(self._queues)]
+        topics += [transcription_topic(c.conversation_id) for c in fresh]
+        return await self.stream.subscribe(topics)
+
+    async def _rediscover_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.rediscover_s)
+            try:
+                await self.rediscover()
+            except GenesysError as exc:
+                log.warning("rediscovery failed: %s", exc)
+
+    async def observe(self, event: StreamEvent) -> None:
+        """Follow new conversations and let go of ended ones, as events show them."""
+        if isinstance(event, ConversationStarted) and self.follow_all:
+            cid = event.conversation_id
+            if cid not in self.following and cid not in self.ended:
+                self.following[cid] = LiveConversation(
+                    conversation_id=cid, queue_id=event.queue_id, agent_name=event.agent_name
+                )
+                await self.stream.subscribe([transcription_topic(cid)])
+        elif isinstance(event, ConversationEnded):
+            cid = event.conversation_id
+            if cid in self.following:
+                self.ended.add(cid)
+                del self.following[cid]
+                await self.stream.unsubscribe([transcription_topic(cid)])

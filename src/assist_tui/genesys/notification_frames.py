@@ -1,0 +1,106 @@
+"""Decode one Notifications API frame: size check first, then JSON, then the envelope,
+then the topic's own translator. A bad frame becomes a ``RejectedFrame`` with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assist_tui.genesys import discovery, transcription_topic
+from assist_tui.model import RejectedFrame, StreamEvent
+
+
+class Control(str, Enum):
+    """Frames about the channel itself rather than about conversations."""
+
+    HEARTBEAT = "heartbeat"
+    PONG = "pong"
+    SOCKET_CLOSING = "socket_closing"
+    NO_LONGER_SUBSCRIBED = "no_longer_subscribed"
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105 - a topic kind, not a secret
+    METADATA = "metadata"
+    IGNORED = "ignored"  # a well-formed event on a topic nobody here handles
+
+
+@dataclass
+class Decoded:
+    events: list[StreamEvent] = field(default_factory=list)
+    control: Control | None = None
+    topic: str | None = None
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    topic_name: str = Field(alias="topicName", min_length=1)
+    event_body: dict[str, Any] = Field(alias="eventBody")
+
+
+def _reject(reason: str, size: int, received_at: datetime, topic: str | None = None) -> Decoded:
+    return Decoded([RejectedFrame(reason=reason, size=size, topic=topic, received_at=received_at)])
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"]) or "(root)"
+    return f"{where}: {error['msg']}"
+
+
+def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> Decoded:
+    """Decode one frame; never raises for bad input."""
+    size = len(raw.encode("utf-8", "replace")) if isinstance(raw, str) else len(raw)
+    if size > max_bytes:
+        # Checked before parsing: a huge frame costs no JSON work.
+        return _reject(f"oversized frame: {size} bytes > limit {max_bytes}", size, received_at)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _reject(f"malformed JSON: {exc}", size, received_at)
+    if not isinstance(data, dict):
+        return _reject("frame is not a JSON object", size, received_at)
+    try:
+        envelope = Envelope.model_validate(data)
+    except ValidationError as exc:
+        return _reject(f"bad envelope: {_first_error(exc)}", size, received_at)
+    topic = envelope.topic_name
+    body = envelope.event_body
+
+    if topic == "channel.metadata":
+        message = str(body.get("message", ""))
+        if message == "WebSocket Heartbeat":
+            return Decoded(control=Control.HEARTBEAT, topic=topic)
+        if message == "pong":
+            return Decoded(control=Control.PONG, topic=topic)
+        return Decoded(control=Control.METADATA, topic=topic)
+    if topic.startswith("v2.system."):
+        if topic == "v2.system.socket_closing":
+            return Decoded(control=Control.SOCKET_CLOSING, topic=topic)
+        if topic.startswith("v2.system.no_longer_subscribed"):
+            return Decoded(control=Control.NO_LONGER_SUBSCRIBED, topic=topic)
+        if topic.startswith("v2.system.token_revoked"):
+            return Decoded(control=Control.TOKEN_REVOKED, topic=topic)
+        return Decoded(control=Control.METADATA, topic=topic)
+
+    if transcription_topic.TOPIC.match(topic):
+        try:
+            message_model = transcription_topic.TranscriptionMessage.model_validate(body)
+            events = transcription_topic.translate(message_model, received_at)
+        except (ValidationError, ValueError) as exc:
+            reason = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+            return _reject(f"bad transcription event: {reason}", size, received_at, topic)
+        return Decoded(list(events), topic=topic)
+
+    queue_match = discovery.QUEUE_TOPIC.match(topic)
+    if queue_match:
+        try:
+            event = discovery.translate_queue_event(body, queue_match["id"], received_at)
+        except ValueError as exc:
+            return _reject(str(exc), size, received_at, topic)
+        return Decoded([event], topic=topic)
+
+    return Decoded(control=Control.IGNORED, topic=topic)

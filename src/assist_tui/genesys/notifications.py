@@ -1,0 +1,497 @@
+"""The Notifications API client: channels, topic subscriptions, and sockets kept alive.
+
+One ``NotificationStream`` owns one or more channels (1,000 topics each) and yields
+normalized events. Each channel's socket is watched by heartbeat, pinged when idle,
+reconnected with full-jitter backoff, moved on ``socket_closing``, and replaced with a
+new channel (every topic resubscribed) when the platform says it is gone. Finals are
+delivered once per utterance id, whatever a reconnect replays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from assist_tui.config import StreamSettings
+from assist_tui.genesys.backoff import Backoff
+from assist_tui.genesys.errors import GenesysError, NotFoundError, ProtocolError
+from assist_tui.genesys.notification_frames import Control, decode_frame
+from assist_tui.genesys.rest import GenesysApi
+from assist_tui.genesys.urls import check_transport, redact_url
+from assist_tui.model import (
+    RejectedFrame,
+    StreamEvent,
+    StreamGap,
+    StreamHealth,
+    StreamState,
+    SubscriptionRejected,
+    UtteranceUpdate,
+    utc_now,
+)
+
+log = logging.getLogger(__name__)
+
+PING = json.dumps({"message": "ping"})
+CHANNELS_PATH = "/api/v2/notifications/channels"
+MAX_CHANNELS = 20  # per user and app; the 21st would evict our own oldest
+FINALS_REMEMBERED = 50_000
+
+
+@dataclass
+class ChannelInfo:
+    id: str
+    connect_uri: str
+    expires: datetime | None
+
+
+@dataclass
+class StreamStats:
+    """Counters cheap to read at frame rate."""
+
+    frames: int = 0
+    events: int = 0
+    heartbeats: int = 0
+    pings: int = 0
+    reconnects: int = 0
+    channels_created: int = 0
+    duplicates_dropped: int = 0
+    gaps: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+class _FinalsSeen:
+    """Bounded memory of finalized utterances: later updates for them are duplicates."""
+
+    def __init__(self, capacity: int = FINALS_REMEMBERED) -> None:
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._capacity = capacity
+
+    def is_duplicate(self, update: UtteranceUpdate) -> bool:
+        key = (update.conversation_id, update.utterance_id)
+        if key in self._seen:
+            return True
+        if update.is_final:
+            self._seen[key] = None
+            if len(self._seen) > self._capacity:
+                self._seen.popitem(last=False)
+        return False
+
+
+def _parse_expires(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _rejection_kind(reason: str) -> str:
+    return reason.split(":", 1)[0]
+
+
+class NotificationStream:
+    """``async with NotificationStream(api, settings) as stream:`` then subscribe and iterate."""
+
+    def __init__(
+        self,
+        api: GenesysApi,
+        settings: StreamSettings,
+        *,
+        rng: random.Random | None = None,
+        queue_size: int = 10_000,
+    ) -> None:
+        self.api = api
+        self.settings = settings
+        self.stats = StreamStats()
+        self._rng = rng or random.Random()
+        self._queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue(maxsize=queue_size)
+        self._links: list[_ChannelLink] = []
+        self._subs_lock = asyncio.Lock()
+        self._finals = _FinalsSeen()
+        self._closed = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def __aenter__(self) -> NotificationStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop every socket; the event iterator ends after what is already queued."""
+        if self._closed:
+            return
+        self._closed = True
+        for link in self._links:
+            await link.stop()
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(None)
+
+    # -- subscriptions -------------------------------------------------------------------
+    @property
+    def topics(self) -> set[str]:
+        return {t for link in self._links for t in link.topics}
+
+    async def subscribe(self, topics: Iterable[str]) -> list[SubscriptionRejected]:
+        """Subscribe topics not yet subscribed; return (and emit) the ones refused."""
+        if self._closed:
+            raise RuntimeError("the stream is closed")
+        rejected: list[SubscriptionRejected] = []
+        async with self._subs_lock:
+            pending = [t for t in dict.fromkeys(topics) if t not in self.topics]
+            limit = self.settings.topics_per_channel
+            while pending:
+                link = next((lk for lk in self._links if len(lk.topics) < limit), None)
+                if link is None:
+                    if len(self._links) >= MAX_CHANNELS:
+                        raise GenesysError(
+                            f"cannot subscribe {len(pending)} more topic(s): {MAX_CHANNELS} "
+                            f"channels of {limit} topics are the platform's limit"
+                        )
+                    link = _ChannelLink(self, await self._create_channel())
+                    self._links.append(link)
+                room = limit - len(link.topics)
+                batch, pending = pending[:room], pending[room:]
+                rejected += await link.add_topics(batch)
+                link.ensure_running()
+        return rejected
+
+    async def unsubscribe(self, topics: Iterable[str]) -> None:
+        """Remove topics (the platform only replaces whole lists: PUT what remains)."""
+        drop = set(topics)
+        async with self._subs_lock:
+            for link in self._links:
+                if link.topics & drop:
+                    await link.replace_topics(link.topics - drop)
+
+    # -- events ----------------------------------------------------------------------------
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        return self.events()
+
+    async def events(self) -> AsyncIterator[StreamEvent]:
+        while True:
+            event = await self._queue.get()
+            if event is None:
+                return
+            yield event
+
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the stalest connected channel's last heartbeat (None if none)."""
+        ages = [link.heartbeat_age() for link in self._links]
+        known = [a for a in ages if a is not None]
+        return max(known) if known else None
+
+    async def emit(self, event: StreamEvent) -> float:
+        """Queue one event for the consumer; return how long the queue made us wait."""
+        if isinstance(event, UtteranceUpdate) and self._finals.is_duplicate(event):
+            self.stats.duplicates_dropped += 1
+            return 0.0
+        if isinstance(event, RejectedFrame):
+            self.stats.rejected[_rejection_kind(event.reason)] += 1
+        self.stats.events += 1
+        if self._queue.full():
+            started = time.monotonic()
+            await self._queue.put(event)
+            return time.monotonic() - started
+        self._queue.put_nowait(event)
+        return 0.0
+
+    # -- REST ------------------------------------------------------------------------------
+    async def _create_channel(self) -> ChannelInfo:
+        body = await self.api.json("POST", CHANNELS_PATH, what="creating a notification channel")
+        if not isinstance(body, dict) or not body.get("id") or not body.get("connectUri"):
+            raise ProtocolError("the channel answer lacks id or connectUri")
+        uri = check_transport(str(body["connectUri"]))
+        self.stats.channels_created += 1
+        log.info("created notification channel %s", body["id"])
+        return ChannelInfo(str(body["id"]), uri, _parse_expires(body.get("expires")))
+
+    def _new_backoff(self) -> Backoff:
+        s = self.settings
+        return Backoff(s.backoff_base_s, s.backoff_cap_s, s.healthy_after_s, rng=self._rng)
+
+
+class _ChannelLink:
+    """One channel and the task that keeps its socket connected."""
+
+    def __init__(self, stream: NotificationStream, info: ChannelInfo) -> None:
+        self.stream = stream
+        self.info = info
+        self.topics: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._last_heartbeat: float | None = None
+        self._last_traffic = 0.0
+        self._connected = False
+
+    # -- subscriptions ------------------------------------------------------------------
+    def _subscriptions_path(self) -> str:
+        return f"{CHANNELS_PATH}/{self.info.id}/subscriptions"
+
+    async def _apply(self, method: str, topics: list[str]) -> list[SubscriptionRejected]:
+        answer = await self.stream.api.json(
+            method,
+            self._subscriptions_path(),
+            json=[{"id": t} for t in topics],
+            what=f"subscribing {len(topics)} topic(s)",
+        )
+        entities = answer.get("entities", []) if isinstance(answer, dict) else []
+        states = {str(e.get("id")): e for e in entities if isinstance(e, dict)}
+        rejected: list[SubscriptionRejected] = []
+        for topic in topics:
+            entity = states.get(topic)
+            # The platform lists every requested topic; one it leaves out was not taken.
+            state = str(entity.get("state", "")) if entity else "Missing"
+            if state.lower() == "rejected" or entity is None:
+                reason = (
+                    str(entity.get("rejectionReason") or "rejected")
+                    if entity
+                    else "not in the platform's answer"
+                )
+                missing = tuple(str(p) for p in (entity or {}).get("missingPermissions") or [])
+                event = SubscriptionRejected(
+                    topic=topic, reason=reason, missing_permissions=missing
+                )
+                rejected.append(event)
+                self.topics.discard(topic)
+                await self.stream.emit(event)
+            else:
+                self.topics.add(topic)
+        return rejected
+
+    async def add_topics(self, topics: list[str]) -> list[SubscriptionRejected]:
+        try:
+            return await self._apply("POST", topics)
+        except NotFoundError:
+            self.topics.update(topics)
+            return await self.renew("the channel was gone while subscribing")
+
+    async def replace_topics(self, topics: set[str]) -> None:
+        self.topics = set(topics)
+        try:
+            await self._apply("PUT", sorted(topics))
+        except NotFoundError:
+            await self.renew("the channel was gone while unsubscribing")
+
+    async def renew(self, why: str) -> list[SubscriptionRejected]:
+        """Replace a gone channel with a new one and resubscribe every topic."""
+        old = self.info.id
+        self.info = await self.stream._create_channel()
+        await self.stream.emit(
+            StreamHealth(
+                state=StreamState.RECONNECTING,
+                channel_id=self.info.id,
+                reconnects=self.stream.stats.reconnects,
+                detail=f"channel {old} gone ({why}); new channel with {len(self.topics)} topic(s)",
+            )
+        )
+        if not self.topics:
+            return []
+        return await self._apply("PUT", sorted(self.topics))
+
+    async def _refresh_if_due(self) -> None:
+        """Resubscribe before the channel's 24 hours run out (that extends its life)."""
+        expires = self.info.expires
+        margin = timedelta(seconds=self.stream.settings.channel_refresh_margin_s)
+        if expires is None or expires - utc_now() > margin or not self.topics:
+            return
+        await self._apply("PUT", sorted(self.topics))
+        listing = await self.stream.api.json("GET", CHANNELS_PATH, what="listing channels")
+        for entity in (listing or {}).get("entities", []) if isinstance(listing, dict) else []:
+            if isinstance(entity, dict) and entity.get("id") == self.info.id:
+                self.info.expires = _parse_expires(entity.get("expires"))
+        if self.info.expires is not None and self.info.expires - utc_now() <= margin:
+            # The platform did not extend it: stop asking every frame, renew later on 404.
+            self.info.expires = None
+        log.info("refreshed channel %s subscriptions", self.info.id)
+
+    # -- socket ---------------------------------------------------------------------------
+    def ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"channel-{self.info.id[:8]}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def heartbeat_age(self) -> float | None:
+        if not self._connected or self._last_heartbeat is None:
+            return None
+        return time.monotonic() - self._last_heartbeat
+
+    async def _health(self, state: StreamState, detail: str, **extra: Any) -> None:
+        await self.stream.emit(
+            StreamHealth(
+                state=state,
+                channel_id=self.info.id,
+                reconnects=self.stream.stats.reconnects,
+                detail=detail,
+                **extra,
+            )
+        )
+
+    async def _run(self) -> None:
+        backoff = self.stream._new_backoff()
+        gap_started: datetime | None = None
+        first = True
+        while True:
+            if not first:
+                self.stream.stats.reconnects += 1
+            first = False
+            reason = "closed"
+            try:
+                reason = await self._session(backoff, gap_started)
+            except asyncio.CancelledError:
+                raise
+            except websockets.ConnectionClosed as exc:
+                code = exc.rcvd.code if exc.rcvd else 1006
+                reason = f"socket closed (code {code})"
+            except websockets.InvalidStatus as exc:
+                reason = f"handshake refused ({exc.response.status_code})"
+            except (OSError, asyncio.TimeoutError, websockets.InvalidHandshake) as exc:
+                reason = f"cannot connect ({type(exc).__name__})"
+            finally:
+                self._connected = False
+            if gap_started is None:
+                gap_started = utc_now()
+            log.info("channel %s: %s", self.info.id, reason)
+            try:
+                if reason in ("channel gone", "token revoked") or not await self._exists():
+                    await self.renew(reason)
+            except asyncio.CancelledError:
+                raise
+            except GenesysError as exc:
+                # The platform is unreachable or refuses: keep trying with backoff.
+                reason = f"{reason}; {exc}"
+            if reason == "socket closing":
+                await self._health(
+                    StreamState.RECONNECTING, "platform maintenance: reconnecting now"
+                )
+                continue
+            delay = backoff.next_delay()
+            await self._health(
+                StreamState.RECONNECTING,
+                reason,
+                attempt=backoff.attempt,
+                next_delay_s=round(delay, 3),
+            )
+            await asyncio.sleep(delay)
+
+    async def _exists(self) -> bool:
+        try:
+            await self.stream.api.request(
+                "HEAD", f"{CHANNELS_PATH}/{self.info.id}", what="checking the channel"
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    async def _session(self, backoff: Backoff, gap_started: datetime | None) -> str:
+        settings = self.stream.settings
+        await self._health(StreamState.CONNECTING, "connecting")
+        async with connect(
+            self.info.connect_uri,
+            max_size=max(4 * settings.max_frame_bytes, 1 << 20),
+            open_timeout=settings.open_timeout_s,
+            ping_interval=None,  # the platform uses its own heartbeat and ping messages
+            close_timeout=2,
+        ) as ws:
+            self._connected = True
+            self._last_heartbeat = self._last_traffic = time.monotonic()
+            backoff.connected()
+            if gap_started is not None:
+                self.stream.stats.gaps += 1
+                await self.stream.emit(
+                    StreamGap(channel_id=self.info.id, started_at=gap_started, ended_at=utc_now())
+                )
+            log.info("connected to %s", redact_url(self.info.connect_uri))
+            await self._health(StreamState.CONNECTED, "connected")
+            return await self._read(ws, backoff)
+
+    async def _read(self, ws: ClientConnection, backoff: Backoff) -> str:
+        # One recv() stays pending across timeouts: it is never cancelled for a timeout,
+        # so no frame is lost, and asyncio.wait (unlike wait_for before Python 3.12)
+        # never swallows a cancellation of this task.
+        pending: asyncio.Future[str | bytes] | None = None
+        try:
+            while True:
+                if pending is None:
+                    pending = asyncio.ensure_future(ws.recv())
+                reason = await self._next_frame(ws, pending, backoff)
+                if reason is None:
+                    raw = pending.result()  # raises ConnectionClosed when the socket ended
+                    pending = None
+                    reason = await self._handle(raw)
+                if reason is not None:
+                    return reason
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
+                    await pending
+
+    async def _next_frame(
+        self, ws: ClientConnection, pending: asyncio.Future[str | bytes], backoff: Backoff
+    ) -> str | None:
+        """Wait until the pending frame is in (None), pinging when idle, or say why to reconnect."""
+        settings = self.stream.settings
+        hb_timeout = settings.heartbeat_interval_s * settings.heartbeat_tolerance
+        while not pending.done():
+            if backoff.reset_if_healthy():
+                log.debug("channel %s healthy: backoff reset", self.info.id)
+            await self._refresh_if_due()
+            assert self._last_heartbeat is not None
+            now = time.monotonic()
+            hb_deadline = self._last_heartbeat + hb_timeout
+            ping_due = self._last_traffic + settings.ping_idle_s
+            await asyncio.wait({pending}, timeout=max(0.0, min(hb_deadline, ping_due) - now))
+            if pending.done():
+                break
+            now = time.monotonic()
+            if now >= hb_deadline:
+                return f"no heartbeat for {now - self._last_heartbeat:.1f} s"
+            if now >= ping_due:
+                await ws.send(PING)
+                self.stream.stats.pings += 1
+                self._last_traffic = now
+        return None
+
+    async def _handle(self, raw: str | bytes) -> str | None:
+        """Decode one frame and queue its events; return a reason to reconnect, if any."""
+        stats = self.stream.stats
+        received = utc_now()
+        self._last_traffic = time.monotonic()
+        stats.frames += 1
+        decoded = decode_frame(
+            raw, max_bytes=self.stream.settings.max_frame_bytes, received_at=received
+        )
+        if decoded.control is Control.HEARTBEAT:
+            stats.heartbeats += 1
+            self._last_heartbeat = self._last_traffic
+        elif decoded.control is Control.SOCKET_CLOSING:
+            return "socket closing"
+        elif decoded.control is Control.NO_LONGER_SUBSCRIBED:
+            return "channel gone"
+        elif decoded.control is Control.TOKEN_REVOKED:
+            self.stream.api.tokens.invalidate()
+            return "token revoked"
+        for event in decoded.events:
+            waited = await self.stream.emit(event)
+            # Time spent blocked on a full queue is not the platform's silence.
+            if self._last_heartbeat is not None:
+                self._last_heartbeat += waited
+        return None

@@ -1,0 +1,134 @@
+"""Translate ``v2.conversations.{id}.transcription`` event bodies into the normalized model.
+
+Unknown fields are tolerated; confidences outside [0, 1] are clamped and the clamp is
+noted on the update (``adjustments``) so later stages can count it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assist_tui.model import (
+    ConversationEnded,
+    Speaker,
+    UtteranceUpdate,
+    Word,
+)
+
+TOPIC = re.compile(r"^v2\.conversations\.(?P<id>[^.]+)\.transcription$")
+
+SPEAKERS = {"INTERNAL": Speaker.AGENT, "EXTERNAL": Speaker.CUSTOMER}
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class WireWord(_Lenient):
+    word: str
+    confidence: float | None = None
+    offset_ms: int | None = Field(None, alias="offsetMs")
+    duration_ms: int | None = Field(None, alias="durationMs")
+    start_time_ms: int | None = Field(None, alias="startTimeMs")
+
+
+class WireAlternative(_Lenient):
+    transcript: str = ""
+    confidence: float | None = None
+    offset_ms: int | None = Field(None, alias="offsetMs")
+    duration_ms: int | None = Field(None, alias="durationMs")
+    words: list[WireWord] = Field(default_factory=list)
+
+
+class WireTranscript(_Lenient):
+    utterance_id: str = Field(alias="utteranceId", min_length=1)
+    is_final: bool = Field(alias="isFinal")
+    channel: str = "UNKNOWN"
+    alternatives: list[WireAlternative] = Field(default_factory=list)
+    dialect: str | None = None
+
+
+class WireStatus(_Lenient):
+    status: str = "UNKNOWN"
+    offset_ms: int | None = Field(None, alias="offsetMs")
+
+
+class TranscriptionMessage(_Lenient):
+    """``TranscriptionTopicTranscriptionMessage`` as GENESYS.md documents it."""
+
+    conversation_id: str = Field(alias="conversationId", min_length=1)
+    communication_id: str | None = Field(None, alias="communicationId")
+    event_time: datetime | None = Field(None, alias="eventTime")
+    session_start_ms: int | None = Field(None, alias="sessionStartTimeMs")
+    transcripts: list[WireTranscript] = Field(default_factory=list)
+    status: WireStatus | None = None
+
+
+def _clamp(value: float | None, what: str, notes: list[str]) -> float:
+    if value is None:
+        notes.append(f"{what} confidence missing")
+        return 0.0
+    if value < 0.0 or value > 1.0:
+        notes.append(f"{what} confidence {value:g} clamped")
+        return min(max(value, 0.0), 1.0)
+    return value
+
+
+def _word(wire: WireWord, notes: list[str]) -> Word:
+    offset = wire.offset_ms if wire.offset_ms is not None else wire.start_time_ms
+    return Word(
+        text=wire.word,
+        confidence=_clamp(wire.confidence, "word", notes),
+        offset_ms=max(offset or 0, 0),
+        duration_ms=max(wire.duration_ms or 0, 0),
+    )
+
+
+def translate(
+    message: TranscriptionMessage, received_at: datetime
+) -> list[UtteranceUpdate | ConversationEnded]:
+    """Utterance updates for each transcript, and an end when the session ended."""
+    session_start = (
+        datetime.fromtimestamp(message.session_start_ms / 1000, tz=timezone.utc)
+        if message.session_start_ms
+        else None
+    )
+    events: list[UtteranceUpdate | ConversationEnded] = []
+    for transcript in message.transcripts:
+        if not transcript.alternatives:
+            continue
+        best = transcript.alternatives[0]
+        notes: list[str] = []
+        words = tuple(_word(w, notes) for w in best.words)
+        text = best.transcript.strip() or " ".join(w.text for w in words)
+        events.append(
+            UtteranceUpdate(
+                conversation_id=message.conversation_id,
+                communication_id=message.communication_id,
+                speaker=SPEAKERS.get(transcript.channel.upper(), Speaker.UNKNOWN),
+                utterance_id=transcript.utterance_id,
+                text=text,
+                words=words,
+                confidence=_clamp(best.confidence, "utterance", notes),
+                is_final=transcript.is_final,
+                language=transcript.dialect,
+                offset_ms=max(best.offset_ms, 0) if best.offset_ms is not None else None,
+                duration_ms=max(best.duration_ms, 0) if best.duration_ms is not None else None,
+                session_start=session_start,
+                event_time=message.event_time,
+                received_at=received_at,
+                adjustments=tuple(dict.fromkeys(notes)),
+            )
+        )
+    if message.status is not None and message.status.status.upper() == "SESSION_ENDED":
+        events.append(
+            ConversationEnded(
+                conversation_id=message.conversation_id,
+                reason="transcription session ended",
+                received_at=received_at,
+            )
+        )
+    return events

@@ -1,0 +1,175 @@
+"""The normalized event model: what every wire dialect translates into.
+
+The pipeline, the stores and the UI know only these types; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of time the model holds)."""
+    return datetime.now(timezone.utc)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Speaker(str, Enum):
+    """Who spoke. Genesys INTERNAL is the agent, EXTERNAL the customer."""
+
+    AGENT = "agent"
+    CUSTOMER = "customer"
+    UNKNOWN = "unknown"
+
+
+class Word(_Frozen):
+    """One recognised word with its timing (milliseconds from session start)."""
+
+    text: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    offset_ms: int = Field(ge=0)
+    duration_ms: int = Field(ge=0)
+
+
+class UtteranceUpdate(_Frozen):
+    """A partial or final recognition result for one utterance.
+
+    A later partial replaces an earlier one with the same ``utterance_id``; the final
+    replaces them all. Finals are unique per ``utterance_id``.
+    """
+
+    kind: Literal["utterance"] = "utterance"
+    conversation_id: str
+    communication_id: str | None = None
+    participant_id: str | None = None
+    speaker: Speaker = Speaker.UNKNOWN
+    utterance_id: str
+    text: str
+    words: tuple[Word, ...] = ()
+    confidence: float = Field(ge=0.0, le=1.0)
+    is_final: bool
+    language: str | None = None
+    offset_ms: int | None = Field(default=None, ge=0)
+    duration_ms: int | None = Field(default=None, ge=0)
+    session_start: datetime | None = None
+    event_time: datetime | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+    adjustments: tuple[str, ...] = ()  # what the translator had to fix (clamped confidence)
+
+
+class ConversationStarted(_Frozen):
+    """A conversation became live (seen through discovery or a queue topic)."""
+
+    kind: Literal["conversation_started"] = "conversation_started"
+    conversation_id: str
+    queue_id: str | None = None
+    queue_name: str | None = None
+    agent_name: str | None = None
+    started_at: datetime | None = None
+    media_type: str | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+class ConversationEnded(_Frozen):
+    """A conversation finished: its transcription session ended or every party left."""
+
+    kind: Literal["conversation_ended"] = "conversation_ended"
+    conversation_id: str
+    reason: str
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+class StreamState(str, Enum):
+    """The state of one streaming connection."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+class StreamHealth(_Frozen):
+    """A change in the health of the stream (connection, heartbeat, channel).
+
+    ``detail`` is a short human sentence; it never carries a secret.
+    """
+
+    kind: Literal["stream_health"] = "stream_health"
+    state: StreamState
+    channel_id: str | None = None
+    attempt: int = 0
+    next_delay_s: float | None = None
+    heartbeat_age_s: float | None = None
+    reconnects: int = 0
+    detail: str = ""
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+class SubscriptionRejected(_Frozen):
+    """The platform refused a topic subscription; the reason is the platform's own."""
+
+    kind: Literal["subscription_rejected"] = "subscription_rejected"
+    topic: str
+    reason: str
+    missing_permissions: tuple[str, ...] = ()
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+class StreamGap(_Frozen):
+    """The socket was down for a while; events sent meanwhile may be missing.
+
+    The Notifications API has no durability: a gap is reported, never hidden.
+    """
+
+    kind: Literal["stream_gap"] = "stream_gap"
+    channel_id: str | None
+    started_at: datetime
+    ended_at: datetime
+    received_at: datetime = Field(default_factory=utc_now)
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended_at - self.started_at).total_seconds()
+
+
+class RejectedFrame(_Frozen):
+    """A frame that could not be used; the stream goes on without it."""
+
+    kind: Literal["rejected_frame"] = "rejected_frame"
+    reason: str
+    size: int = Field(ge=0)
+    topic: str | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+StreamEvent = Annotated[
+    UtteranceUpdate
+    | ConversationStarted
+    | ConversationEnded
+    | StreamHealth
+    | SubscriptionRejected
+    | StreamGap
+    | RejectedFrame,
+    Field(discriminator="kind"),
+]
+"""Any event the genesys layer hands to the engine."""
+
+STREAM_EVENT_ADAPTER: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
+
+
+class LiveConversation(_Frozen):
+    """A conversation discovered as live, before anyone subscribes to it."""
+
+    conversation_id: str
+    queue_id: str | None = None
+    queue_name: str | None = None
+    agent_name: str | None = None
+    started_at: datetime | None = None
+    media_type: str | None = None

@@ -1,0 +1,147 @@
+"""``assist-tui tail``: print utterances as they arrive, as text or JSON lines.
+
+Utterances go to stdout; connection news goes to stderr, so pipes carry data only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from assist_tui.config import Settings
+from assist_tui.genesys.follow import ConversationFollower
+from assist_tui.model import (
+    ConversationEnded,
+    ConversationStarted,
+    RejectedFrame,
+    StreamEvent,
+    StreamGap,
+    StreamHealth,
+    StreamState,
+    SubscriptionRejected,
+    UtteranceUpdate,
+)
+from assist_tui.platform import open_platform
+
+
+@dataclass
+class TailOptions:
+    conversations: list[str]
+    as_json: bool = False
+    finals_only: bool = False
+    duration_s: float | None = None
+    count: int | None = None
+
+
+def format_utterance(update: UtteranceUpdate) -> str:
+    stamp = update.received_at.astimezone().strftime("%H:%M:%S")
+    flag = "final  " if update.is_final else "partial"
+    return f"{stamp} {update.conversation_id[:8]} {update.speaker.value:<8} {flag} {update.text}"
+
+
+def describe(event: StreamEvent) -> str | None:
+    """A line for stderr about anything that is not an utterance (None: say nothing)."""
+    if isinstance(event, StreamHealth):
+        if event.state is StreamState.RECONNECTING:
+            when = (
+                f", retry in {event.next_delay_s:.1f} s" if event.next_delay_s is not None else ""
+            )
+            attempt = f" (attempt {event.attempt}{when})" if event.attempt else ""
+            return f"reconnecting{attempt}: {event.detail}"
+        if event.state is StreamState.CONNECTED:
+            return f"connected (channel {event.channel_id}, reconnects {event.reconnects})"
+        return None
+    if isinstance(event, SubscriptionRejected):
+        missing = (
+            f"; missing {', '.join(event.missing_permissions)}" if event.missing_permissions else ""
+        )
+        return f"subscription rejected: {event.topic}: {event.reason}{missing}"
+    if isinstance(event, RejectedFrame):
+        return f"rejected frame ({event.size} bytes): {event.reason}"
+    if isinstance(event, StreamGap):
+        return f"stream gap of {event.seconds:.1f} s: events in it may be missing"
+    if isinstance(event, ConversationStarted):
+        return f"conversation started: {event.conversation_id}"
+    if isinstance(event, ConversationEnded):
+        return f"conversation ended: {event.conversation_id} ({event.reason})"
+    return None
+
+
+async def run_tail(
+    settings: Settings,
+    options: TailOptions,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Follow and print until interrupted, ``duration_s`` passes or ``count`` is reached."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with open_platform(settings) as platform:
+            print(f"assist-tui tail: {platform.label}", file=err, flush=True)
+            stream = platform.session.notifications(platform.stream_settings)
+            async with stream:
+                follower = ConversationFollower(
+                    stream, settings.discovery, conversation_ids=options.conversations
+                )
+                await follower.start()
+                what = (
+                    f"{len(options.conversations)} conversation(s)"
+                    if options.conversations
+                    else f"every live conversation ({len(follower.following)} now)"
+                )
+                print(f"following {what}; Ctrl-C to stop", file=err, flush=True)
+                printer = asyncio.create_task(_print_events(follower, options, out, err, stop))
+                waiter = asyncio.create_task(stop.wait())
+                try:
+                    await asyncio.wait(
+                        [printer, waiter],
+                        timeout=options.duration_s,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    for task in (printer, waiter):
+                        task.cancel()
+                    await follower.stop()
+                # A printer that failed re-raises here; a cancelled one is simply done.
+                for task in (printer, waiter):
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return 0
+
+
+async def _print_events(
+    follower: ConversationFollower,
+    options: TailOptions,
+    out: TextIO,
+    err: TextIO,
+    stop: asyncio.Event,
+) -> None:
+    printed = 0
+    async for event in follower.stream:
+        await follower.observe(event)
+        if isinstance(event, UtteranceUpdate):
+            if options.finals_only and not event.is_final:
+                continue
+            line = event.model_dump_json() if options.as_json else format_utterance(event)
+            out.write(line + "\n")
+            out.flush()
+            printed += 1
+            if options.count is not None and printed >= options.count:
+                stop.set()
+                return
+        else:
+            message = describe(event)
+            if message:
+                print(message, file=err, flush=True)

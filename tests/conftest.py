@@ -1,0 +1,114 @@
+"""Shared fixtures: isolated dirs and environment, a live emulator, a session against it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from assist_tui.config import EmulatorSettings, GenesysSettings, StreamSettings
+from assist_tui.emulator.server import EmulatorServer
+from assist_tui.genesys.auth import ClientCredentials
+from assist_tui.genesys.notifications import NotificationStream
+from assist_tui.genesys.session import GenesysSession
+from assist_tui.model import StreamEvent
+
+HEARTBEAT_S = 0.2
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the user's real config, data or logs; never read real credentials."""
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.setenv("ASSIST_TUI_LOG_DIR", str(tmp_path / "logs"))
+    for var in (
+        "GENESYS_CLIENT_ID",
+        "GENESYS_CLIENT_SECRET",
+        "GENESYS_REGION",
+        "GENESYS_API_BASE_URL",
+        "GENESYS_LOGIN_BASE_URL",
+        "ASSIST_TUI_CONFIG",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def emulator_settings(**changes: object) -> EmulatorSettings:
+    base: dict[str, object] = {
+        "concurrent": 0,
+        "speed": 20.0,
+        "heartbeat_interval_s": HEARTBEAT_S,
+        "seed": 7,
+    }
+    base.update(changes)
+    return EmulatorSettings.model_validate(base)
+
+
+def fast_stream(**changes: object) -> StreamSettings:
+    """Stream settings scaled down so reconnect tests take fractions of a second."""
+    base: dict[str, object] = {
+        "heartbeat_interval_s": HEARTBEAT_S,
+        "heartbeat_tolerance": 2.5,
+        "ping_idle_s": 1.0,
+        "backoff_base_s": 0.05,
+        "backoff_cap_s": 0.3,
+        "healthy_after_s": 5.0,
+    }
+    base.update(changes)
+    return StreamSettings.model_validate(base)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[EmulatorServer]:
+    async with EmulatorServer(emulator_settings()) as server:
+        yield server
+
+
+def session_for(
+    server: EmulatorServer, client_id: str | None = None, secret: str | None = None
+) -> GenesysSession:
+    settings = GenesysSettings(api_base_url=server.url, login_base_url=server.url, max_retries=3)
+    creds = ClientCredentials(client_id or server.client_id, secret or server.client_secret)
+    return GenesysSession(settings, credentials=creds)
+
+
+@pytest.fixture
+async def session(emulator: EmulatorServer) -> AsyncIterator[GenesysSession]:
+    async with session_for(emulator) as s:
+        yield s
+
+
+class Collector:
+    """Drains a stream in the background so tests can wait for what they expect."""
+
+    def __init__(self, stream: NotificationStream) -> None:
+        self.stream = stream
+        self.events: list[StreamEvent] = []
+        self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        async for event in self.stream:
+            self.events.append(event)
+
+    def of(self, kind: type) -> list:  # type: ignore[type-arg]
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def wait_for(
+        self, predicate: Callable[[list[StreamEvent]], bool], timeout: float = 10.0
+    ) -> None:
+        """Wait until ``predicate`` holds; it may also look at state outside the events."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate(self.events):
+            if loop.time() > deadline:
+                raise AssertionError(f"condition not met within {timeout} s")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task

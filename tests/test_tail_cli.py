@@ -1,0 +1,102 @@
+"""`assist-tui tail` as a user runs it: the real command, a real emulator, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "assist_tui", *args]
+
+
+def env_for(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "ASSIST_TUI_EMULATOR_SPEED": "8",
+            "ASSIST_TUI_EMULATOR_HEARTBEAT_INTERVAL_S": "1",
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "ASSIST_TUI_LOG_DIR": str(tmp_path / "logs"),
+        }
+    )
+    return env
+
+
+def test_tail_json_lines_parse(tmp_path: Path) -> None:
+    result = subprocess.run(
+        command("tail", "--demo", "--json", "--count", "8", "--duration", "40"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 8
+    rows = [json.loads(line) for line in lines]
+    assert all(row["kind"] == "utterance" and row["text"] for row in rows)
+    assert {"conversation_id", "utterance_id", "is_final", "speaker", "words"} <= set(rows[0])
+    assert "DEMO" in result.stderr and "connected" in result.stderr
+    log = (tmp_path / "logs" / "assist-tui.log").read_text()
+    assert "emulator listening" in log
+    for row in rows:  # the transcript never reaches the log
+        if len(row["text"]) > 12:
+            assert row["text"] not in log
+
+
+def test_tail_text_finals_only(tmp_path: Path) -> None:
+    result = subprocess.run(
+        command("tail", "--demo", "--finals-only", "--count", "2"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(" final " in line for line in lines)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_tail_exits_cleanly_on_signals(tmp_path: Path, sig: signal.Signals) -> None:
+    proc = subprocess.Popen(
+        command("tail", "--demo"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(tmp_path),
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # blocks until an utterance is printed
+    assert first.strip()
+    started = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert time.monotonic() - started < 10
+
+
+def test_bad_conversation_id_is_reported_not_a_crash(tmp_path: Path) -> None:
+    result = subprocess.run(
+        command("tail", "--demo", "--conversation", "not-a-conversation", "--duration", "1"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+        check=False,
+    )
+    assert result.returncode == 0
+    assert (
+        "subscription rejected: v2.conversations.not-a-conversation.transcription" in result.stderr
+    )
