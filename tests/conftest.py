@@ -82,6 +82,16 @@ async def session(emulator: EmulatorServer) -> AsyncIterator[GenesysSession]:
         yield s
 
 
+async def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll ``predicate`` every 20 ms; fail with a message after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
 class Collector:
     """Drains a stream in the background so tests can wait for what they expect."""
 

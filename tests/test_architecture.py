@@ -15,6 +15,10 @@ CORE = [
     "assist_tui.genesys.follow",
     "assist_tui.genesys.session",
     "assist_tui.emulator.server",
+    "assist_tui.engine.engine",
+    "assist_tui.headless",
+    "assist_tui.audit_cli",
+    "assist_tui.sinks.webhook",
 ]
 
 

@@ -103,6 +103,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=float, default=100.0, help="synthetic events/s (with --load)"
     )
 
+    run = commands.add_parser(
+        "run",
+        help="run the assist engine",
+        epilog=PRECEDENCE,
+        description="Run the whole assist engine: quality, redaction, keywords, suggestions, "
+        "knowledge webhook and audit. --headless prints a status line every few seconds.",
+    )
+    _common(run)
+    run.add_argument("--headless", action="store_true", help="no UI: status lines on stdout")
+    run.add_argument(
+        "--conversation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="follow only these conversations (repeatable); all live ones otherwise",
+    )
+    run.add_argument("--interval", type=float, default=5.0, metavar="SECONDS", help="status period")
+    run.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
+
+    audit = commands.add_parser("audit", help="export or verify the audit store")
+    _common(audit)
+    audit_cmds = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    export = audit_cmds.add_parser("export", help="write records as JSON lines or CSV")
+    _common(export)
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--since", metavar="ISO-TIME", help="records at or after this time")
+    export.add_argument("--conversation", metavar="ID", help="only this conversation")
+    export.add_argument("--kind", action="append", default=[], help="only these kinds")
+    export.add_argument("--output", type=Path, help="a file instead of stdout")
+    verify = audit_cmds.add_parser("verify", help="check the hash chain; exit 1 if broken")
+    _common(verify)
+
     config = commands.add_parser("config", help="show or create the configuration")
     _common(config)
     config_cmds = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -219,6 +251,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _config_show(loaded)
         if args.command == "emulator":
             return asyncio.run(_run_emulator(loaded, args))
+        if args.command == "run":
+            if not args.headless:
+                print(
+                    "assist-tui: the dashboard is not built yet; use `assist-tui run --headless`",
+                    file=sys.stderr,
+                )
+                return 2
+            from assist_tui.headless import run_headless
+
+            return asyncio.run(
+                run_headless(
+                    loaded.settings,
+                    conversations=args.conversation,
+                    interval_s=args.interval,
+                    duration_s=args.duration,
+                )
+            )
+        if args.command == "audit":
+            from assist_tui.audit_cli import audit_export, audit_verify
+
+            if args.audit_command == "verify":
+                return audit_verify(loaded.settings)
+            return audit_export(
+                loaded.settings,
+                fmt=args.format,
+                since=args.since,
+                conversation=args.conversation,
+                kinds=args.kind,
+                output=args.output,
+            )
         if args.command == "tail":
             from assist_tui.tail import TailOptions, run_tail
 

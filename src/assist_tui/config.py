@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -133,6 +133,100 @@ class EmulatorSettings(_Section):
         return value
 
 
+class QualitySettings(_Section):
+    """Audio quality gates: below the first set is degraded, below the second is bad."""
+
+    min_snr_db: float = Field(15.0, description="SNR at or above this is good")
+    max_jitter_ms: float = Field(50.0, ge=0, description="jitter at or below this is good")
+    max_packet_loss_pct: float = Field(2.0, ge=0, le=100, description="loss at or below is good")
+    min_mos: float = Field(3.5, ge=1, le=5, description="MOS at or above this is good")
+    bad_snr_db: float = Field(10.0, description="SNR below this is bad")
+    bad_jitter_ms: float = Field(100.0, ge=0, description="jitter above this is bad")
+    bad_packet_loss_pct: float = Field(4.0, ge=0, le=100, description="loss above this is bad")
+    bad_mos: float = Field(3.0, ge=1, le=5, description="MOS below this is bad")
+    expected_language: str = Field("en-US", description="the queue's dialect")
+    codecs: list[str] = Field(
+        default_factory=lambda: ["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/ulaw"],
+        description="codecs the recognizer accepts",
+    )
+    poll_interval_s: float = Field(10.0, gt=0, description="media statistics poll period")
+    poll_budget_per_minute: int = Field(
+        60, ge=1, le=3000, description="media statistics calls per minute, all conversations"
+    )
+    send_bad_audio_to_webhook: bool = Field(
+        False, description="send finals heard on a bad line to the knowledge webhook"
+    )
+
+
+class LatencySettings(_Section):
+    """Latency from speech to arrival."""
+
+    warn_ms: float = Field(500.0, gt=0, description="latency above this is flagged")
+    drop_ms: float | None = Field(None, gt=0, description="drop events later than this (off)")
+    window: int = Field(2000, ge=10, le=100_000, description="samples kept per histogram")
+
+
+class RedactionSettings(_Section):
+    """PII redaction before display, audit and any outbound call."""
+
+    mode: Literal["pii", "none"] = Field("pii", description="pii or none")
+
+
+class NlpSettings(_Section):
+    """Keyword and entity rules (spaCy)."""
+
+    rules_file: Path | None = Field(None, description="TOML rules; the built-in set if unset")
+    speakers: list[str] = Field(
+        default_factory=lambda: ["customer"], description="whose speech is matched by default"
+    )
+    cooldown_s: float = Field(3.0, ge=0, description="per conversation and rule")
+    context_tokens: int = Field(12, ge=0, le=200, description="tokens carried to the next final")
+    trained_pipeline: str = Field(
+        "en_core_web_sm", description="used for entities if installed; blank English otherwise"
+    )
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "compliance": 1.0,
+            "churn": 0.9,
+            "payments": 0.8,
+            "escalation": 0.9,
+            "entity": 0.5,
+            "knowledge": 0.7,
+            "sentiment": 0.8,
+        },
+        description="relevance weight per category or insight type",
+    )
+
+
+class WebhookSettings(_Section):
+    """The knowledge webhook: redacted finals, through a durable outbox."""
+
+    url: str | None = Field(None, description="where finals are sent (off if unset)")
+    api_key: SecretStr = Field(SecretStr(""), description="optional bearer key")
+    timeout_s: float = Field(10.0, gt=0, description="timeout of one delivery")
+    max_attempts: int = Field(50, ge=1, description="then the record is marked failed")
+    interruption_hold_s: float = Field(2.0, ge=0, description="sync pause after an interruption")
+
+    @field_validator("url")
+    @classmethod
+    def _secure_url(cls, value: str | None) -> str | None:
+        return None if not value else check_transport(value)
+
+
+class PushSettings(_Section):
+    """Suggestions pushed to the agent through Agent Assist."""
+
+    enabled: bool = Field(True, description="push suggestions of matched rules")
+    max_in_flight: int = Field(5, ge=1, le=50, description="concurrent push calls")
+
+
+class AuditSettings(_Section):
+    """The append-only, hash-chained audit store."""
+
+    path: Path | None = Field(None, description="SQLite file; the platform data dir if unset")
+    flush_interval_s: float = Field(0.2, gt=0, le=10, description="batch commit period")
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -140,6 +234,13 @@ class Settings(_Section):
     stream: StreamSettings = Field(default_factory=StreamSettings)
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
     emulator: EmulatorSettings = Field(default_factory=EmulatorSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
+    latency: LatencySettings = Field(default_factory=LatencySettings)
+    redaction: RedactionSettings = Field(default_factory=RedactionSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     demo: bool = Field(False, description="use the built-in emulator")
 
     @property
@@ -348,9 +449,18 @@ def load_settings(
 def masked(settings: Settings) -> dict[str, Any]:
     """The settings as plain data with every secret replaced by a marker."""
     data = settings.model_dump(mode="json")
-    secret = settings.genesys.client_secret.get_secret_value()
-    data["genesys"]["client_secret"] = "(set, hidden)" if secret else "(not set)"
+    for section, key, secret in (
+        ("genesys", "client_secret", settings.genesys.client_secret),
+        ("webhook", "api_key", settings.webhook.api_key),
+    ):
+        data[section][key] = "(set, hidden)" if secret.get_secret_value() else "(not set)"
     return data
+
+
+def data_dir() -> Path:
+    """Where the audit store and the outbox live (``$ASSIST_TUI_DATA_DIR`` overrides)."""
+    override = os.environ.get("ASSIST_TUI_DATA_DIR")
+    return Path(override) if override else platformdirs.user_data_path(APP_NAME)
 
 
 CONFIG_TEMPLATE = """\
@@ -398,6 +508,51 @@ speed = 1.0
 heartbeat_interval_s = 30.0
 token_lifetime_s = 86400
 replay_window_s = 30.0        # 0 behaves like Genesys: nothing replayed on reconnect
+
+[quality]
+min_snr_db = 15.0             # good at or above; bad below bad_snr_db
+max_jitter_ms = 50.0
+max_packet_loss_pct = 2.0
+min_mos = 3.5
+bad_snr_db = 10.0
+bad_jitter_ms = 100.0
+bad_packet_loss_pct = 4.0
+bad_mos = 3.0
+expected_language = "en-US"
+codecs = ["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/ulaw"]
+poll_interval_s = 10.0        # media statistics polling on the Notifications path
+poll_budget_per_minute = 60   # shared by all conversations: the API is rate limited
+send_bad_audio_to_webhook = false
+
+[latency]
+warn_ms = 500.0
+# drop_ms = 800.0             # off by default; drops (and counts) later events
+window = 2000
+
+[redaction]
+mode = "pii"                  # or "none"
+
+[nlp]
+# rules_file = "/path/to/rules.toml"   # the built-in rules if unset
+speakers = ["customer"]
+cooldown_s = 3.0
+context_tokens = 12
+trained_pipeline = "en_core_web_sm"   # used for entities only if installed
+
+[webhook]
+# url = "https://knowledge.example.com/ingest"
+# api_key = ""
+timeout_s = 10.0
+max_attempts = 50
+interruption_hold_s = 2.0
+
+[push]
+enabled = true
+max_in_flight = 5
+
+[audit]
+# path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset
+flush_interval_s = 0.2
 """
 
 

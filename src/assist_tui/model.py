@@ -173,3 +173,78 @@ class LiveConversation(_Frozen):
     agent_name: str | None = None
     started_at: datetime | None = None
     media_type: str | None = None
+
+
+class AudioStatus(str, Enum):
+    """Overall audio verdict for a conversation."""
+
+    UNKNOWN = "unknown"
+    GOOD = "good"
+    DEGRADED = "degraded"
+    BAD = "bad"
+
+
+class AudioMetrics(_Frozen):
+    """Line-quality measurements at one moment; any may be missing on a given path."""
+
+    kind: Literal["audio_metrics"] = "audio_metrics"
+    conversation_id: str
+    snr_db: float | None = None
+    jitter_ms: float | None = None
+    packet_loss_pct: float | None = None
+    mos: float | None = None
+    codec: str | None = None
+    detected_language: str | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+class Interruption(_Frozen):
+    """One speaker started while the other was still talking."""
+
+    conversation_id: str
+    interrupter: Speaker
+    interrupted: Speaker
+    utterance_id: str
+    overlap_ms: int = Field(ge=0)
+    explicit: bool = False  # flagged by the stream rather than derived from timings
+    at: datetime = Field(default_factory=utc_now)
+
+
+class KeywordHit(_Frozen):
+    """A rule or entity matched in a final utterance."""
+
+    conversation_id: str
+    utterance_id: str
+    rule_id: str
+    category: str
+    severity: str
+    speaker: Speaker
+    matched: str
+    snippet: str
+    relevance: float = Field(ge=0.0)
+    confidence: float = Field(ge=0.0, le=1.0)
+    source: Literal["phrase", "lemma", "entity"] = "phrase"
+    suggestion_title: str | None = None
+    at: datetime = Field(default_factory=utc_now)
+
+
+class SuggestionOutcome(str, Enum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    INACTIVE = "conversation inactive"
+    FAILED = "failed"
+
+
+class Suggestion(_Frozen):
+    """A suggestion pushed (or to be pushed) to the agent's Agent Assist panel."""
+
+    suggestion_id: str
+    conversation_id: str
+    rule_id: str
+    title: str
+    body: str
+    links: tuple[str, ...] = ()
+    outcome: SuggestionOutcome = SuggestionOutcome.PENDING
+    detail: str = ""
+    at: datetime = Field(default_factory=utc_now)

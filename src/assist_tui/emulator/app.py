@@ -180,6 +180,47 @@ def build_app(emu: Emulator) -> Starlette:
             result["conversations"] = [wire.analytics_conversation(c) for c in page]
         return JSONResponse(result)
 
+    @authed("conversation:communication:view")
+    async def media_statistics(request: Request, client: OAuthClient) -> Response:
+        emu.count("media_statistics")
+        stats = emu.media_statistics(request.path_params["conversation_id"])
+        if stats is None:
+            return _error(404, "not.found", "No media statistics for this conversation.")
+        return JSONResponse(stats)
+
+    @authed()
+    async def agent_assist(request: Request, client: OAuthClient) -> Response:
+        emu.count("agent_assist")
+        try:
+            body = json.loads(await request.body() or b"{}")
+            conversation_id = str(body["interactionId"])
+            content = body["content"]
+            if not isinstance(content, dict) or not content.get("title"):
+                raise ValueError("content.title is required")
+        except (ValueError, KeyError, TypeError) as exc:
+            return _error(400, "bad.request", f"invalid assist event: {exc}")
+        call = emu.director.calls.get(conversation_id)
+        if call is None or call.ended_at is not None:
+            return _error(409, "conflict", "The interaction is not active.")
+        emu.assist_received.append(body)
+        return JSONResponse(
+            {"id": str(len(emu.assist_received)), "status": "accepted"}, status_code=202
+        )
+
+    async def knowledge(request: Request) -> Response:
+        """A stand-in knowledge engine (not a Genesys API): records idempotent deliveries."""
+        emu.count("knowledge")
+        if emu.knowledge_down:
+            return JSONResponse({"error": "unavailable"}, status_code=503)
+        key = request.headers.get("idempotency-key")
+        if not key:
+            return JSONResponse({"error": "Idempotency-Key header required"}, status_code=400)
+        duplicate = key in emu.knowledge_received
+        emu.knowledge_received[key] = emu.knowledge_received.get(key, 0) + 1
+        if not duplicate:
+            emu.knowledge_payloads.append(json.loads(await request.body() or b"{}"))
+        return JSONResponse({"accepted": True, "duplicate": duplicate})
+
     async def inject_fault(request: Request) -> Response:
         try:
             body = json.loads(await request.body() or b"{}")
@@ -199,6 +240,8 @@ def build_app(emu: Emulator) -> Starlette:
                 "framesPublished": emu.hub.frames_published,
                 "framesLost": emu.hub.frames_lost,
                 "requests": emu.requests,
+                "knowledgeReceived": emu.knowledge_received,
+                "assistReceived": len(emu.assist_received),
             }
         )
 
@@ -263,6 +306,13 @@ def build_app(emu: Emulator) -> Starlette:
             Route(
                 "/api/v2/analytics/conversations/details/query", analytics_query, methods=["POST"]
             ),
+            Route(
+                "/api/v2/telephony/providers/edges/mediastatistics/conversations/{conversation_id}",
+                media_statistics,
+                methods=["GET"],
+            ),
+            Route("/api/v2/interactions/events/agent/assist", agent_assist, methods=["POST"]),
+            Route("/emulator/knowledge", knowledge, methods=["POST"]),
             Route("/emulator/faults", inject_fault, methods=["POST"]),
             Route("/emulator/status", status, methods=["GET"]),
             WebSocketRoute("/channels/{channel_id}", channel_socket),

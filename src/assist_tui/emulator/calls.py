@@ -18,6 +18,7 @@ from assist_tui.emulator.scenarios import QUEUE_IDS, SCENARIOS, AudioProfile, Sc
 log = logging.getLogger(__name__)
 
 ENDED_KEPT = 200  # ended calls remembered for analytics queries
+LOAD_TURNS = 30  # synthetic load calls are long: hundreds of events each
 
 
 @dataclass
@@ -39,6 +40,7 @@ class LiveCall:
     ended_at: datetime | None = None
     emitted: int = 0
     finals_sent: list[str] = field(default_factory=list)
+    speed: float = 1.0  # playback speed: speech timings on the wire shrink with it
 
     @property
     def session_start_ms(self) -> int:
@@ -64,7 +66,7 @@ class CallDirector:
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
-    def prepare(self, scenario: str | Scenario | None = None) -> LiveCall:
+    def prepare(self, scenario: str | Scenario | None = None, *, turns: int = 4) -> LiveCall:
         """Register a live call (visible to discovery) without playing it yet.
 
         ``None`` makes a synthetic call from the NatCS corpus.
@@ -81,7 +83,7 @@ class CallDirector:
                 queue="Synthetic",
                 agent="Synthetic Agent",
                 customer="Synthetic Customer",
-                turns=synthetic_turns(self.rng),
+                turns=synthetic_turns(self.rng, customer_turns=turns),
             )
         rng = self.rng
         call = LiveCall(
@@ -139,6 +141,7 @@ class CallDirector:
     async def play(self, call: LiveCall, speed: float | None = None) -> None:
         """Emit the call's events at their times (divided by ``speed``), then end it."""
         factor = speed or self.speed
+        call.speed = factor
         loop = asyncio.get_running_loop()
         begin = loop.time()
         while call.emitted < len(call.events) and call.ended_at is None:
@@ -182,7 +185,7 @@ class CallDirector:
 
     async def load(self, conversations: int, rate: float) -> None:
         """Synthetic load: ``conversations`` calls live at once, ``rate`` events/s in total."""
-        calls = [self.prepare(None) for _ in range(conversations)]
+        calls = [self.prepare(None, turns=LOAD_TURNS) for _ in range(conversations)]
         loop = asyncio.get_running_loop()
         begin = loop.time()
         sent = 0
@@ -194,7 +197,7 @@ class CallDirector:
                 slot = turn % len(calls)
                 turn += 1
                 if self.emit_next(calls[slot]) is None:
-                    calls[slot] = self.prepare(None)
+                    calls[slot] = self.prepare(None, turns=LOAD_TURNS)
                     self.emit_next(calls[slot])
                 sent += 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 from assist_tui.config import EmulatorSettings
 from assist_tui.emulator import faults, wire
@@ -28,6 +29,11 @@ class Emulator:
         self.heartbeat_interval_s = settings.heartbeat_interval_s
         self.base_url = ""  # set by the server once bound
         self.requests: dict[str, int] = {}
+        # What the Agent Assist endpoint received, and the stand-in knowledge engine.
+        self.assist_received: list[dict[str, Any]] = []
+        self.knowledge_down = False
+        self.knowledge_received: dict[str, int] = {}  # idempotency key -> deliveries
+        self.knowledge_payloads: list[dict[str, Any]] = []
 
     @property
     def ws_base_url(self) -> str:
@@ -82,6 +88,39 @@ class Emulator:
     def send_oversized(self, count: int = 1, size: int = 200_000) -> int:
         return sum(self.hub.send_raw(faults.oversized_frame(size)) for _ in range(count))
 
+    def media_statistics(self, conversation_id: str) -> dict[str, Any] | None:
+        """Telephony media statistics of a call: they move along its audio profile."""
+        call = self.director.calls.get(conversation_id)
+        if call is None:
+            return None
+        t = call.progress
+        profile = call.audio
+
+        def at(span: tuple[float, float]) -> float:
+            start, end = span
+            return start + (end - start) * t + self.rng.uniform(-0.02, 0.02) * abs(end - start)
+
+        received = 50 * max(call.emitted, 1) * 20
+        loss = max(at(profile.packet_loss_pct), 0.0)
+        lost = int(received * loss / (100 - loss))
+        return {
+            "conversationId": conversation_id,
+            "communications": [
+                {
+                    "communicationId": call.communication_ids["customer"],
+                    "mediaStatistics": {
+                        "codec": profile.codec,
+                        "rtp": {
+                            "estimatedAverageMos": round(min(max(at(profile.mos), 1.0), 5.0), 2),
+                            "averageJitter": round(max(at(profile.jitter_ms), 0.0), 1),
+                            "packetsReceived": received,
+                            "packetsLost": lost,
+                        },
+                    },
+                }
+            ],
+        }
+
     def inject(self, name: str, value: str | None = None) -> str:
         """Apply a fault by its command-line name; return what was done, for a person."""
 
@@ -109,6 +148,9 @@ class Emulator:
             count = number(2)
             self.throttle_api(count)
             return f"the next {count} API call(s) get 429"
+        if name == "knowledge-down":
+            self.knowledge_down = (value or "on").lower() not in ("off", "false", "0", "no")
+            return "knowledge endpoint down" if self.knowledge_down else "knowledge endpoint up"
         if name == "revoke-token":
             return f"revoked {self.revoke_tokens()} token(s)"
         if name == "malformed":

@@ -12,6 +12,7 @@ FAULT_NAMES = {
     "expire-channel": "make every channel gone, as after 24 hours",
     "token-429": "answer the next N token requests with 429 (default 2)",
     "api-429": "answer the next N API calls with 429 (default 2)",
+    "knowledge-down": "the stand-in knowledge endpoint answers 503 (=off to restore)",
     "revoke-token": "revoke every access token: the next API call gets 401",
     "malformed": "send N malformed frames (default 3)",
     "oversized": "send N oversized frames (default 1)",

@@ -48,11 +48,16 @@ def queue_topic(queue_id: str) -> str:
 
 def transcription_body(call: LiveCall, event: RecognitionEvent, now: datetime) -> dict[str, Any]:
     """A ``TranscriptionTopicTranscriptionMessage`` for one recognition event."""
+
+    def ms(value: int) -> int:
+        # Played faster than real time, the speech itself is shorter: scale its timings.
+        return round(value / call.speed)
+
     words = [
         {
             "confidence": w.confidence,
-            "offsetMs": w.offset_ms,
-            "durationMs": w.duration_ms,
+            "offsetMs": ms(w.offset_ms),
+            "durationMs": ms(w.duration_ms),
             "word": w.text,
         }
         for w in event.words
@@ -72,8 +77,8 @@ def transcription_body(call: LiveCall, event: RecognitionEvent, now: datetime) -
                 "alternatives": [
                     {
                         "confidence": event.confidence,
-                        "offsetMs": event.offset_ms,
-                        "durationMs": event.duration_ms,
+                        "offsetMs": ms(event.offset_ms),
+                        "durationMs": ms(event.duration_ms),
                         "transcript": event.text,
                         "decoratedTranscript": event.text,
                         "words": words,
@@ -87,7 +92,7 @@ def transcription_body(call: LiveCall, event: RecognitionEvent, now: datetime) -
                 "voiceTranscriptionEnabled": True,
             }
         ],
-        "status": {"offsetMs": event.offset_ms, "status": "SESSION_ONGOING"},
+        "status": {"offsetMs": ms(event.offset_ms), "status": "SESSION_ONGOING"},
     }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 
 from assist_tui.config import DiscoverySettings
@@ -25,6 +27,8 @@ from assist_tui.model import (
 
 log = logging.getLogger(__name__)
 
+MAX_ENDED_REMEMBERED = 10_000
+
 
 class ConversationFollower:
     """Subscribes transcription topics of followed conversations; unsubscribes ended ones."""
@@ -36,15 +40,18 @@ class ConversationFollower:
         *,
         conversation_ids: list[str] | None = None,
         rediscover_s: float = 10.0,
+        on_change: Callable[[str, str], None] | None = None,
     ) -> None:
         self.stream = stream
         self.discovery = discovery
         self.fixed = list(dict.fromkeys(conversation_ids or []))
         self.rediscover_s = rediscover_s
         self.following: dict[str, LiveConversation] = {}
-        self.ended: set[str] = set()
+        self.ended: OrderedDict[str, None] = OrderedDict()
         self._queues: set[str] = set(discovery.queues)
         self._task: asyncio.Task[None] | None = None
+        # Told ("subscribe" | "unsubscribe", conversation id) after each change.
+        self._on_change = on_change or (lambda kind, cid: None)
 
     @property
     def follow_all(self) -> bool:
@@ -84,7 +91,12 @@ class ConversationFollower:
             self._queues.update(c.queue_id for c in live if c.queue_id)
         topics = [queue_topic(q) for q in sorted(self._queues)]
         topics += [transcription_topic(c.conversation_id) for c in fresh]
-        return await self.stream.subscribe(topics)
+        rejected = await self.stream.subscribe(topics)
+        refused = {r.topic for r in rejected}
+        for conversation in fresh:
+            if transcription_topic(conversation.conversation_id) not in refused:
+                self._on_change("subscribe", conversation.conversation_id)
+        return rejected
 
     async def _rediscover_forever(self) -> None:
         while True:
@@ -102,10 +114,18 @@ class ConversationFollower:
                 self.following[cid] = LiveConversation(
                     conversation_id=cid, queue_id=event.queue_id, agent_name=event.agent_name
                 )
-                await self.stream.subscribe([transcription_topic(cid)])
+                if not await self.stream.subscribe([transcription_topic(cid)]):
+                    self._on_change("subscribe", cid)
         elif isinstance(event, ConversationEnded):
             cid = event.conversation_id
             if cid in self.following:
-                self.ended.add(cid)
+                self._remember_ended(cid)
                 del self.following[cid]
                 await self.stream.unsubscribe([transcription_topic(cid)])
+                self._on_change("unsubscribe", cid)
+
+    def _remember_ended(self, conversation_id: str) -> None:
+        """Ended ids are kept so follow-all never resubscribes them; bounded, oldest out."""
+        self.ended[conversation_id] = None
+        while len(self.ended) > MAX_ENDED_REMEMBERED:
+            self.ended.popitem(last=False)

@@ -8,9 +8,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from assist_tui.genesys import discovery, transcription_topic
 from assist_tui.model import RejectedFrame, StreamEvent
@@ -35,12 +34,6 @@ class Decoded:
     topic: str | None = None
 
 
-class Envelope(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    topic_name: str = Field(alias="topicName", min_length=1)
-    event_body: dict[str, Any] = Field(alias="eventBody")
-
-
 def _reject(reason: str, size: int, received_at: datetime, topic: str | None = None) -> Decoded:
     return Decoded([RejectedFrame(reason=reason, size=size, topic=topic, received_at=received_at)])
 
@@ -63,12 +56,13 @@ def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> 
         return _reject(f"malformed JSON: {exc}", size, received_at)
     if not isinstance(data, dict):
         return _reject("frame is not a JSON object", size, received_at)
-    try:
-        envelope = Envelope.model_validate(data)
-    except ValidationError as exc:
-        return _reject(f"bad envelope: {_first_error(exc)}", size, received_at)
-    topic = envelope.topic_name
-    body = envelope.event_body
+    # The envelope is two fields: checked by hand, as this runs for every frame.
+    topic = data.get("topicName")
+    body = data.get("eventBody")
+    if not isinstance(topic, str) or not topic:
+        return _reject("bad envelope: topicName: a non-empty string is required", size, received_at)
+    if not isinstance(body, dict):
+        return _reject("bad envelope: eventBody: an object is required", size, received_at)
 
     if topic == "channel.metadata":
         message = str(body.get("message", ""))

@@ -234,6 +234,7 @@ class _ChannelLink:
         self._task: asyncio.Task[None] | None = None
         self._last_heartbeat: float | None = None
         self._last_traffic = 0.0
+        self._silence: str | None = None  # why the watchdog dropped the socket
         self._connected = False
 
     # -- subscriptions ------------------------------------------------------------------
@@ -423,52 +424,50 @@ class _ChannelLink:
             return await self._read(ws, backoff)
 
     async def _read(self, ws: ClientConnection, backoff: Backoff) -> str:
-        # One recv() stays pending across timeouts: it is never cancelled for a timeout,
-        # so no frame is lost, and asyncio.wait (unlike wait_for before Python 3.12)
-        # never swallows a cancellation of this task.
-        pending: asyncio.Future[str | bytes] | None = None
+        """Read frames until one says to reconnect, or the watchdog gives up on the socket.
+
+        The read loop is a plain ``async for`` (the hot path); heartbeats, idle pings and
+        channel refresh live in a watchdog task that aborts the socket when it goes
+        silent, which ends the loop with the watchdog's reason.
+        """
+        self._silence = None
+        watchdog = asyncio.create_task(self._watch(ws, backoff), name="channel-watchdog")
         try:
-            while True:
-                if pending is None:
-                    pending = asyncio.ensure_future(ws.recv())
-                reason = await self._next_frame(ws, pending, backoff)
-                if reason is None:
-                    raw = pending.result()  # raises ConnectionClosed when the socket ended
-                    pending = None
-                    reason = await self._handle(raw)
+            async for raw in ws:
+                reason = await self._handle(raw)
                 if reason is not None:
                     return reason
+        except websockets.ConnectionClosed:
+            if self._silence is None:
+                raise
         finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
-                    await pending
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+        if self._silence is not None:
+            return self._silence
+        return "socket closed by the platform"
 
-    async def _next_frame(
-        self, ws: ClientConnection, pending: asyncio.Future[str | bytes], backoff: Backoff
-    ) -> str | None:
-        """Wait until the pending frame is in (None), pinging when idle, or say why to reconnect."""
+    async def _watch(self, ws: ClientConnection, backoff: Backoff) -> None:
         settings = self.stream.settings
         hb_timeout = settings.heartbeat_interval_s * settings.heartbeat_tolerance
-        while not pending.done():
+        tick = max(0.01, min(hb_timeout, settings.ping_idle_s) / 10)
+        while True:
+            await asyncio.sleep(tick)
             if backoff.reset_if_healthy():
                 log.debug("channel %s healthy: backoff reset", self.info.id)
-            await self._refresh_if_due()
+            now = time.monotonic()
             assert self._last_heartbeat is not None
-            now = time.monotonic()
-            hb_deadline = self._last_heartbeat + hb_timeout
-            ping_due = self._last_traffic + settings.ping_idle_s
-            await asyncio.wait({pending}, timeout=max(0.0, min(hb_deadline, ping_due) - now))
-            if pending.done():
-                break
-            now = time.monotonic()
-            if now >= hb_deadline:
-                return f"no heartbeat for {now - self._last_heartbeat:.1f} s"
-            if now >= ping_due:
+            if now - self._last_heartbeat >= hb_timeout:
+                self._silence = f"no heartbeat for {now - self._last_heartbeat:.1f} s"
+                # A silent peer will not complete a close handshake: drop the transport.
+                ws.transport.abort()
+                return
+            if now - self._last_traffic >= settings.ping_idle_s:
                 await ws.send(PING)
                 self.stream.stats.pings += 1
                 self._last_traffic = now
-        return None
+            await self._refresh_if_due()
 
     async def _handle(self, raw: str | bytes) -> str | None:
         """Decode one frame and queue its events; return a reason to reconnect, if any."""

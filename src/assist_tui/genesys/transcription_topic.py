@@ -6,6 +6,7 @@ noted on the update (``adjustments``) so later stages can count it.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 
@@ -15,7 +16,6 @@ from assist_tui.model import (
     ConversationEnded,
     Speaker,
     UtteranceUpdate,
-    Word,
 )
 
 TOPIC = re.compile(r"^v2\.conversations\.(?P<id>[^.]+)\.transcription$")
@@ -68,8 +68,10 @@ class TranscriptionMessage(_Lenient):
 
 
 def _clamp(value: float | None, what: str, notes: list[str]) -> float:
-    if value is None:
-        notes.append(f"{what} confidence missing")
+    if value is None or not math.isfinite(value):
+        notes.append(
+            f"{what} confidence missing" if value is None else f"{what} confidence {value}"
+        )
         return 0.0
     if value < 0.0 or value > 1.0:
         notes.append(f"{what} confidence {value:g} clamped")
@@ -77,14 +79,14 @@ def _clamp(value: float | None, what: str, notes: list[str]) -> float:
     return value
 
 
-def _word(wire: WireWord, notes: list[str]) -> Word:
+def _word(wire: WireWord, notes: list[str]) -> dict[str, object]:
     offset = wire.offset_ms if wire.offset_ms is not None else wire.start_time_ms
-    return Word(
-        text=wire.word,
-        confidence=_clamp(wire.confidence, "word", notes),
-        offset_ms=max(offset or 0, 0),
-        duration_ms=max(wire.duration_ms or 0, 0),
-    )
+    return {
+        "text": wire.word,
+        "confidence": _clamp(wire.confidence, "word", notes),
+        "offset_ms": max(offset or 0, 0),
+        "duration_ms": max(wire.duration_ms or 0, 0),
+    }
 
 
 def translate(
@@ -102,25 +104,31 @@ def translate(
             continue
         best = transcript.alternatives[0]
         notes: list[str] = []
-        words = tuple(_word(w, notes) for w in best.words)
-        text = best.transcript.strip() or " ".join(w.text for w in words)
+        words = [_word(w, notes) for w in best.words]
+        text = best.transcript.strip() or " ".join(str(w["text"]) for w in words)
+        # One validation call per utterance (words included) is the cheapest way through
+        # pydantic: per-word model objects or model_construct cost far more.
         events.append(
-            UtteranceUpdate(
-                conversation_id=message.conversation_id,
-                communication_id=message.communication_id,
-                speaker=SPEAKERS.get(transcript.channel.upper(), Speaker.UNKNOWN),
-                utterance_id=transcript.utterance_id,
-                text=text,
-                words=words,
-                confidence=_clamp(best.confidence, "utterance", notes),
-                is_final=transcript.is_final,
-                language=transcript.dialect,
-                offset_ms=max(best.offset_ms, 0) if best.offset_ms is not None else None,
-                duration_ms=max(best.duration_ms, 0) if best.duration_ms is not None else None,
-                session_start=session_start,
-                event_time=message.event_time,
-                received_at=received_at,
-                adjustments=tuple(dict.fromkeys(notes)),
+            UtteranceUpdate.model_validate(
+                {
+                    "conversation_id": message.conversation_id,
+                    "communication_id": message.communication_id,
+                    "speaker": SPEAKERS.get(transcript.channel.upper(), Speaker.UNKNOWN),
+                    "utterance_id": transcript.utterance_id,
+                    "text": text,
+                    "words": words,
+                    "confidence": _clamp(best.confidence, "utterance", notes),
+                    "is_final": transcript.is_final,
+                    "language": transcript.dialect,
+                    "offset_ms": max(best.offset_ms, 0) if best.offset_ms is not None else None,
+                    "duration_ms": (
+                        max(best.duration_ms, 0) if best.duration_ms is not None else None
+                    ),
+                    "session_start": session_start,
+                    "event_time": message.event_time,
+                    "received_at": received_at,
+                    "adjustments": tuple(dict.fromkeys(notes)),
+                }
             )
         )
     if message.status is not None and message.status.status.upper() == "SESSION_ENDED":

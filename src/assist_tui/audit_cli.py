@@ -1,0 +1,63 @@
+"""``assist-tui audit export|verify``: read the store that the engine wrote."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from assist_tui.audit.export import export
+from assist_tui.audit.store import AuditStore, verify_file
+from assist_tui.config import ConfigError, Settings
+from assist_tui.headless import store_paths
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"--since {text!r} is not an ISO-8601 time; fix: use e.g. 2026-11-21T09:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def audit_verify(settings: Settings) -> int:
+    path, _ = store_paths(settings)
+    result = verify_file(path)
+    if result.ok:
+        print(f"audit store {path}: {result.records} records, chain intact")
+        return 0
+    where = f" at record {result.first_bad_seq}" if result.first_bad_seq else ""
+    print(f"audit store {path}: BROKEN{where}: {result.problem}", file=sys.stderr)
+    return 1
+
+
+def audit_export(
+    settings: Settings,
+    *,
+    fmt: str,
+    since: str | None,
+    conversation: str | None,
+    kinds: list[str],
+    output: Path | None,
+) -> int:
+    path, _ = store_paths(settings)
+    if not path.exists():
+        raise ConfigError(
+            f"no audit store at {path}; fix: run the engine first, or set [audit] path"
+        )
+    store = AuditStore(path)
+    try:
+        records = store.records(since=_since(since), conversation=conversation, kinds=kinds or None)
+        if output is None:
+            count = export(records, sys.stdout, fmt)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = export(records, handle, fmt)
+    finally:
+        store.close()
+    print(f"exported {count} record(s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""The assist engine: pipeline stages over normalized events, state, metrics, engine API."""

@@ -1,0 +1,136 @@
+"""Keyword and entity matching with spaCy: blank English, lookup lemmas, rule matchers.
+
+A trained English pipeline is used for extra entities only when it is installed; nothing
+is downloaded. Matching is CPU work: callers batch texts and run it off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+
+from assist_tui.engine.rules import GAP, RuleSet
+
+log = logging.getLogger(__name__)
+
+TRAINED_ENTITY_LABELS = frozenset({"ORG", "PRODUCT", "MONEY", "GPE", "DATE"})
+
+
+@dataclass(frozen=True)
+class Match:
+    rule_id: str  # for entities: "entity.<LABEL>"
+    source: Literal["phrase", "lemma", "entity"]
+    start: int  # character offsets in the matched text
+    end: int
+    text: str
+
+
+def _lemma_pattern(pattern: str) -> list[dict[str, Any]]:
+    tokens: list[dict[str, Any]] = []
+    for word in pattern.lower().split():
+        if word == GAP:
+            tokens.append({"OP": "{,3}"})
+        else:
+            tokens.append({"LEMMA": word})
+    return tokens
+
+
+class KeywordMatcher:
+    """Built once from a rule set; ``match`` runs a batch through ``nlp.pipe``."""
+
+    def __init__(self, ruleset: RuleSet, trained_pipeline: str | None = None) -> None:
+        started = time.perf_counter()
+        self.nlp: Language = spacy.blank("en")
+        self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self.nlp.initialize()  # loads the lookup tables from spacy-lookups-data
+        # Added after initialize(), which would clear its patterns.
+        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+        ruler.add_patterns(  # type: ignore[attr-defined]
+            [
+                {"label": label, "pattern": phrase}
+                for label, phrases in ruleset.entities.items()
+                for phrase in phrases
+            ]
+        )
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.lemmas = Matcher(self.nlp.vocab)
+        for rule in ruleset.rules:
+            if rule.phrases:
+                self.phrases.add(rule.id, [self.nlp.make_doc(p) for p in rule.phrases])
+            if rule.lemmas:
+                self.lemmas.add(rule.id, [_lemma_pattern(p) for p in rule.lemmas])
+        self.trained: Language | None = None
+        self.trained_name = trained_pipeline
+        self.notice = ""
+        if trained_pipeline:
+            try:
+                self.trained = spacy.load(trained_pipeline, exclude=["parser", "lemmatizer"])
+            except (OSError, ImportError):
+                self.notice = (
+                    f"the trained pipeline {trained_pipeline!r} is not installed: entities come "
+                    "from the rules' entity list only"
+                )
+        self.build_seconds = time.perf_counter() - started
+        self.calls = 0
+        self.texts = 0
+        self.seconds = 0.0
+
+    def match(self, texts: Sequence[str]) -> list[list[Match]]:
+        """Matches for each text (same order), deduplicated by rule and span."""
+        started = time.perf_counter()
+        results: list[list[Match]] = []
+        for doc in self.nlp.pipe(texts, batch_size=64):
+            found: dict[tuple[str, int, int], Match] = {}
+            for source, matcher in (("phrase", self.phrases), ("lemma", self.lemmas)):
+                for match_id, start, end in matcher(doc):
+                    span = doc[start:end]
+                    rule_id = self.nlp.vocab.strings[match_id]
+                    key = (rule_id, span.start_char, span.end_char)
+                    found.setdefault(
+                        key,
+                        Match(rule_id, source, span.start_char, span.end_char, span.text),  # type: ignore[arg-type]
+                    )
+            for ent in doc.ents:
+                key = (f"entity.{ent.label_}", ent.start_char, ent.end_char)
+                found.setdefault(
+                    key, Match(key[0], "entity", ent.start_char, ent.end_char, ent.text)
+                )
+            results.append(_without_nested(list(found.values())))
+        if self.trained is not None:
+            for index, doc in enumerate(self.trained.pipe(texts, batch_size=64)):
+                known = {(m.start, m.end) for m in results[index] if m.source == "entity"}
+                for ent in doc.ents:
+                    if (
+                        ent.label_ in TRAINED_ENTITY_LABELS
+                        and (ent.start_char, ent.end_char) not in known
+                    ):
+                        results[index].append(
+                            Match(
+                                f"entity.{ent.label_}",
+                                "entity",
+                                ent.start_char,
+                                ent.end_char,
+                                ent.text,
+                            )
+                        )
+        self.calls += 1
+        self.texts += len(texts)
+        self.seconds += time.perf_counter() - started
+        return results
+
+
+def _without_nested(matches: list[Match]) -> list[Match]:
+    """Keep the longest match of each rule where its matches overlap."""
+    kept: list[Match] = []
+    for match in sorted(matches, key=lambda m: (m.rule_id, m.start, -(m.end - m.start))):
+        if kept and kept[-1].rule_id == match.rule_id and match.start < kept[-1].end:
+            continue
+        kept.append(match)
+    return sorted(kept, key=lambda m: (m.start, m.rule_id))

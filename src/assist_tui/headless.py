@@ -1,0 +1,101 @@
+"""``assist-tui run --headless``: the whole engine without the UI, a status line every
+few seconds. For servers, scripts and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from assist_tui.audit.store import AuditStore
+from assist_tui.config import Settings, data_dir
+from assist_tui.engine.engine import AssistEngine
+from assist_tui.platform import open_platform
+from assist_tui.sinks.outbox import Outbox
+
+
+def store_paths(settings: Settings) -> tuple[Path, Path]:
+    """The audit store and the outbox files."""
+    audit = settings.audit.path or data_dir() / "audit.sqlite3"
+    return audit, audit.with_name("outbox.sqlite3")
+
+
+def status_line(engine: AssistEngine, label: str) -> str:
+    m = engine.metrics
+    health = engine.health.state.value if engine.health else "starting"
+    lat = m.latency.summary()
+    p95 = f"{lat.p95_ms:.0f} ms" if lat else "-"
+    under = f"{lat.under_threshold * 100:.0f}%" if lat else "-"
+    live = sum(1 for s in engine.conversations.values() if s.ended_at is None)
+    paused = sum(1 for s in engine.conversations.values() if s.paused)
+    webhook = ""
+    if engine.deliverer is not None:
+        webhook = f" | webhook {engine.deliverer.delivered} ok {engine.deliverer.failed} failed"
+    pushes = engine.pusher.outcomes.get("delivered", 0)
+    return (
+        f"{label} {health} | live {live} paused {paused} | {m.rate.rate():.1f} ev/s"
+        f" | finals {m.finals} hits {m.hits} pushes {pushes}{webhook}"
+        f" | latency p95 {p95} <500ms {under} | rejected {m.rejected_total}"
+        f" | reconnects {m.reconnects}"
+    )
+
+
+async def run_headless(
+    settings: Settings,
+    *,
+    conversations: list[str] | None = None,
+    interval_s: float = 5.0,
+    duration_s: float | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    audit_path, outbox_path = store_paths(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    audit = AuditStore(audit_path)
+    outbox = Outbox(outbox_path)
+    try:
+        async with open_platform(settings) as platform:
+            engine = AssistEngine(
+                settings, platform, audit=audit, outbox=outbox, conversations=conversations or None
+            )
+            print(f"assist-tui engine: {platform.label}; audit {audit_path}", file=out, flush=True)
+            runner = asyncio.create_task(engine.run(), name="engine")
+
+            async def report() -> None:
+                while True:
+                    await asyncio.sleep(interval_s)
+                    print(status_line(engine, platform.label.split()[0]), file=out, flush=True)
+                    for notice in engine.notices:
+                        print(f"note: {notice}", file=out, flush=True)
+                    engine.notices.clear()
+
+            reporter = asyncio.create_task(report())
+            waiter = asyncio.create_task(stop.wait())
+            try:
+                await asyncio.wait(
+                    [runner, waiter], timeout=duration_s, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for task in (reporter, waiter, runner):
+                    task.cancel()
+                for task in (reporter, waiter):
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner  # re-raises a crash of the engine
+            print(status_line(engine, "final:"), file=out, flush=True)
+            print("governance: " + json.dumps(engine.governance()), file=out, flush=True)
+    finally:
+        audit.close()
+        outbox.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return 0

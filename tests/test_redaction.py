@@ -1,0 +1,109 @@
+"""PII redaction on scripted speech, NatCS utterances, and look-alikes that must survive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assist_tui.engine.redaction import Redactor, luhn_ok
+
+NATCS = Path(__file__).resolve().parents[1] / "src/assist_tui/emulator/data"
+
+redactor = Redactor()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The number is four one one one, one one one one, one one one one, one one one one.",
+            "The number is [CARD].",
+        ),
+        ("card 4111 1111 1111 1111 exp 09/28", "card [CARD] exp 09/28"),
+        ("card 4111-1111-1111-1111", "card [CARD]"),
+        ("my social is 123-45-6789 thanks", "my social is [SSN] thanks"),
+        (
+            "my social security number is one two three four five six seven eight nine",
+            "my social security number is [SSN]",
+        ),
+        ("Email it to helen.okafor@example.com please", "Email it to [EMAIL] please"),
+        ("Email it to helen dot okafor at example dot com please.", "Email it to [EMAIL] please."),
+        ("call me at (415) 555-0134 or +1 415-555-0134", "call me at [PHONE] or [PHONE]"),
+        (
+            "my phone number is four one five five five five zero one three four",
+            "my phone number is [PHONE]",
+        ),
+    ],
+)
+def test_pii_is_replaced_by_its_kind(text: str, expected: str) -> None:
+    result = redactor.redact(text)
+    assert result.text == expected
+    assert result.changed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your confirmation number is four four eight two one.",
+        "order number 1234567812345678 shipped",  # 16 digits, fails Luhn
+        "the charge was forty two dollars and ten cents on March third",
+        "pay $1,234.56 by 03/04/2026",
+        "Expires oh nine twenty eight, and the code is seven three seven.",
+        "Your dispute reference is D as in delta, seven seven four one.",
+        "I'm at home dot dot dot waiting",
+        "version four point two",
+        "call 2026 was the year",
+        "my account number is zero six six nine seven two eight two",
+    ],
+)
+def test_look_alikes_survive(text: str) -> None:
+    assert redactor.redact(text).text == text
+
+
+def test_luhn() -> None:
+    assert luhn_ok("4111111111111111")
+    assert luhn_ok("79927398713")
+    assert not luhn_ok("4111111111111112")
+
+
+def test_disabled_redactor_changes_nothing() -> None:
+    text = "card 4111 1111 1111 1111"
+    assert Redactor(enabled=False).redact(text).text == text
+
+
+def test_natcs_utterances_keep_their_ordinary_words() -> None:
+    """On real customer speech: every placeholder replaces digits or an address, and
+    sentences without numbers or @ come back unchanged."""
+    checked = 0
+    for name in ("banking-utterances.jsonl", "insurance-utterances.jsonl"):
+        for line in (NATCS / name).read_text().splitlines():
+            text = json.loads(line)["utterance"]
+            result = redactor.redact(text)
+            if result.changed:
+                assert set(result.found) <= {"CARD", "SSN", "EMAIL", "PHONE"}
+            if not any(ch.isdigit() for ch in text) and "@" not in text and " dot " not in text:
+                words = {w.strip(".,?!").lower() for w in text.split()}
+                if not words & {
+                    "one",
+                    "two",
+                    "three",
+                    "four",
+                    "five",
+                    "six",
+                    "seven",
+                    "eight",
+                    "nine",
+                    "zero",
+                    "oh",
+                }:
+                    assert result.text == text
+                    checked += 1
+    assert checked > 300
+
+
+def test_teens_and_tens_cannot_slip_past_the_precheck() -> None:
+    # 4 number words saying 8 digits plus one more: a nine-digit SSN in five words.
+    text = "my social security number is twelve thirty four fifty six seventy eight nine"
+    assert redactor.redact(text).text == "my social security number is [SSN]"
