@@ -243,3 +243,14 @@ def test_outbox_is_idempotent_ordered_per_conversation_and_holds(tmp_path: Path)
     box.close()
     reopened = Outbox(tmp_path / "o.sqlite3")
     assert reopened.counts() == {"pending": 2, "delivered": 1}
+
+
+def test_an_explicit_interruption_flag_is_taken_as_given() -> None:
+    state = ConversationState("c")
+    state.apply(
+        update("a1", "so what I", final=False, speaker=Speaker.AGENT, offset=0), "so what I", False
+    )
+    flagged = update("c1", "stop", final=False, offset=90_000, interruption_detected=True)
+    result = state.apply(flagged, "stop", False)
+    assert result.interruption is not None and result.interruption.explicit
+    assert result.interruption.interrupted is Speaker.AGENT and "a1" not in state.lines

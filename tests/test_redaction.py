@@ -107,3 +107,32 @@ def test_teens_and_tens_cannot_slip_past_the_precheck() -> None:
     # 4 number words saying 8 digits plus one more: a nine-digit SSN in five words.
     text = "my social security number is twelve thirty four fifty six seventy eight nine"
     assert redactor.redact(text).text == "my social security number is [SSN]"
+
+
+def test_redact_update_covers_text_and_words() -> None:
+    from assist_tui.engine.redaction import redact_update
+    from assist_tui.model import UtteranceUpdate
+
+    spoken = "my card is four one one one one one one one one one one one one one one one thanks"
+    words = [
+        {"text": w, "confidence": 0.9, "offset_ms": i * 300, "duration_ms": 250}
+        for i, w in enumerate(spoken.split())
+    ]
+    update = UtteranceUpdate.model_validate(
+        {
+            "conversation_id": "c",
+            "utterance_id": "u",
+            "text": spoken,
+            "words": words,
+            "confidence": 0.9,
+            "is_final": True,
+        }
+    )
+    redacted, result = redact_update(redactor, update)
+    assert redacted.text == "my card is [CARD] thanks"
+    assert [w.text for w in redacted.words][:4] == ["my", "card", "is", "[CARD]"]
+    assert {w.text for w in redacted.words[3:-1]} == {"[CARD]"}
+    assert len(redacted.words) == len(words)  # timings kept word for word
+    assert result.found == {"CARD": 1}
+    plain = update.model_copy(update={"text": "hello", "words": ()})
+    assert redact_update(redactor, plain)[0] is plain

@@ -100,3 +100,43 @@ def test_bad_conversation_id_is_reported_not_a_crash(tmp_path: Path) -> None:
     assert (
         "subscription rejected: v2.conversations.not-a-conversation.transcription" in result.stderr
     )
+
+
+async def test_tail_never_shows_card_digits(tmp_path: Path) -> None:
+    import asyncio
+    import io
+
+    from assist_tui.config import Settings
+    from assist_tui.emulator.server import EmulatorServer
+    from assist_tui.tail import TailOptions, run_tail
+
+    from .conftest import emulator_settings
+
+    async with EmulatorServer(emulator_settings()) as server:
+        call = server.emulator.director.prepare("card-payment")
+        settings = Settings.model_validate(
+            {
+                "genesys": {
+                    "client_id": server.client_id,
+                    "client_secret": server.client_secret,
+                    "api_base_url": server.url,
+                    "login_base_url": server.url,
+                },
+                "stream": {"heartbeat_interval_s": 0.2},
+            }
+        )
+        out, err = io.StringIO(), io.StringIO()
+        finals = len([e for e in call.events if e.is_final])
+        options = TailOptions([call.conversation_id], as_json=True, finals_only=True, count=finals)
+        tail = asyncio.create_task(run_tail(settings, options, out, err))
+        while "connected" not in err.getvalue():
+            await asyncio.sleep(0.02)
+        server.emulator.director.start(call, speed=40)
+        assert await asyncio.wait_for(tail, 30) == 0
+    text = out.getvalue()
+    assert len(text.splitlines()) == finals
+    assert "[CARD]" in text and "[EMAIL]" in text
+    assert "four one one one" not in text
+    card_turn = next(json.loads(line) for line in text.splitlines() if "Visa" in line)
+    spoken = {w["text"].strip(",.").lower() for w in card_turn["words"]}
+    assert "[card]" in spoken and not spoken & {"four", "one"}

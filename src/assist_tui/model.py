@@ -62,6 +62,7 @@ class UtteranceUpdate(_Frozen):
     event_time: datetime | None = None
     received_at: datetime = Field(default_factory=utc_now)
     adjustments: tuple[str, ...] = ()  # what the translator had to fix (clamped confidence)
+    interruption_detected: bool = False  # the stream itself flagged this as an interruption
 
 
 class ConversationStarted(_Frozen):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from assist_tui.config import Settings
+from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.genesys.follow import ConversationFollower
 from assist_tui.model import (
     ConversationEnded,
@@ -98,7 +99,16 @@ async def run_tail(
                     else f"every live conversation ({len(follower.following)} now)"
                 )
                 print(f"following {what}; Ctrl-C to stop", file=err, flush=True)
-                printer = asyncio.create_task(_print_events(follower, options, out, err, stop))
+                printer = asyncio.create_task(
+                    _print_events(
+                        follower,
+                        Redactor(enabled=settings.redaction.mode == "pii"),
+                        options,
+                        out,
+                        err,
+                        stop,
+                    )
+                )
                 waiter = asyncio.create_task(stop.wait())
                 try:
                     await asyncio.wait(
@@ -123,6 +133,7 @@ async def run_tail(
 
 async def _print_events(
     follower: ConversationFollower,
+    redactor: Redactor,
     options: TailOptions,
     out: TextIO,
     err: TextIO,
@@ -134,6 +145,7 @@ async def _print_events(
         if isinstance(event, UtteranceUpdate):
             if options.finals_only and not event.is_final:
                 continue
+            event, _ = redact_update(redactor, event)  # nothing is shown unredacted
             line = event.model_dump_json() if options.as_json else format_utterance(event)
             out.write(line + "\n")
             out.flush()

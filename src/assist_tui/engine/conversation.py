@@ -108,7 +108,12 @@ class ConversationState:
             return ApplyResult(None, duplicate=True)
         interruption = None
         if uid not in self.lines:
-            interruption = self._detect_interruption(update)
+            if update.interruption_detected and update.speaker in (Speaker.AGENT, Speaker.CUSTOMER):
+                interruption = self.record_interruption(
+                    interrupter=update.speaker, utterance_id=uid, overlap_ms=0, explicit=True
+                )
+            else:
+                interruption = self._detect_interruption(update)
         line = Line(
             utterance_id=uid,
             speaker=update.speaker,

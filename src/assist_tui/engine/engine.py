@@ -27,7 +27,7 @@ from assist_tui.engine.latency import speech_latency_ms
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
 from assist_tui.engine.quality import QualityGate
-from assist_tui.engine.redaction import Redactor
+from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.engine.relevance import relevance, snippet
 from assist_tui.engine.rules import Rule, load_rules
 from assist_tui.genesys.discovery import discover_live, transcription_topic
@@ -372,8 +372,8 @@ class AssistEngine:
             return
         state = self.state(update.conversation_id)
         language_before = state.language
-        redaction = self.redactor.redact(update.text)
-        result = state.apply(update, redaction.text, redaction.changed)
+        update, redaction = redact_update(self.redactor, update)
+        result = state.apply(update, update.text, redaction.changed)
         if result.duplicate or result.line is None:
             metrics.duplicates += 1
             return

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from assist_tui.model import UtteranceUpdate, Word
+
 CARD, SSN, EMAIL, PHONE = "CARD", "SSN", "EMAIL", "PHONE"
 PRIORITY = {CARD: 0, SSN: 1, PHONE: 2, EMAIL: 3}
 
@@ -218,6 +220,33 @@ class Redactor:
             cursor = end
         pieces.append(text[cursor:])
         return Redaction("".join(pieces), found)
+
+
+def redact_update(redactor: Redactor, update: UtteranceUpdate) -> tuple[UtteranceUpdate, Redaction]:
+    """The update with its text and its words redacted (word timings kept).
+
+    Each word that falls inside a redacted span of the joined words becomes the span's
+    placeholder, so no digit of a card survives in the word list either.
+    """
+    result = redactor.redact(update.text)
+    words = update.words
+    if redactor.enabled and words:
+        joined = " ".join(w.text for w in words)
+        spans = redactor.spans(joined)
+        if spans:
+            redacted: list[Word] = []
+            cursor = 0
+            for word in words:
+                start, end = cursor, cursor + len(word.text)
+                cursor = end + 1
+                kind = next((k for s, e, k in spans if s < end and start < e), None)
+                redacted.append(
+                    word if kind is None else word.model_copy(update={"text": f"[{kind}]"})
+                )
+            words = tuple(redacted)
+    if not result.changed and words is update.words:
+        return update, result
+    return update.model_copy(update={"text": result.text, "words": words}), result
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
