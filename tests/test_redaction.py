@@ -136,3 +136,11 @@ def test_redact_update_covers_text_and_words() -> None:
     assert result.found == {"CARD": 1}
     plain = update.model_copy(update={"text": "hello", "words": ()})
     assert redact_update(redactor, plain)[0] is plain
+
+
+def test_partials_hide_digit_runs_that_may_become_a_card() -> None:
+    growing = "A Visa card. The number is four one one one, one one one one"
+    assert redactor.redact(growing).text == growing  # final: 8 digits, not PII
+    hidden = redactor.redact(growing, partial=True)
+    assert hidden.text == "A Visa card. The number is [NUMBER]"
+    assert redactor.redact("order four four eight", partial=True).text == "order four four eight"

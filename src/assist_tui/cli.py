@@ -135,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_cmds.add_parser("verify", help="check the hash chain; exit 1 if broken")
     _common(verify)
 
+    shots = commands.add_parser(
+        "screenshots",
+        help="save SVG screenshots of the demo (for the README)",
+        description="Run the dashboard headless on the demo and save SVGs of the dashboard, "
+        "the audit log, the subscribe dialog and the 80x24 layout.",
+    )
+    _common(shots)
+    shots.add_argument("--output", type=Path, default=Path("screenshots"), help="directory")
+
     config = commands.add_parser("config", help="show or create the configuration")
     _common(config)
     config_cmds = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -233,9 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(getattr(args, "log_level", None))
     try:
-        if args.command is None:
-            parser.print_help()
-            print("\nstart here: assist-tui tail --demo")
+        if args.command is None or (args.command == "run" and not args.headless):
+            from assist_tui.ui.app import AssistApp
+
+            AssistApp(_load(args).settings).run()
             return 0
         if args.command == "config" and args.config_command == "init":
             import os
@@ -251,13 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _config_show(loaded)
         if args.command == "emulator":
             return asyncio.run(_run_emulator(loaded, args))
+        if args.command == "screenshots":
+            from assist_tui.ui.screenshots import run as screenshots
+
+            settings = _load(args).settings.model_copy(update={"demo": True})
+            return screenshots(settings, args.output)
         if args.command == "run":
-            if not args.headless:
-                print(
-                    "assist-tui: the dashboard is not built yet; use `assist-tui run --headless`",
-                    file=sys.stderr,
-                )
-                return 2
             from assist_tui.headless import run_headless
 
             return asyncio.run(

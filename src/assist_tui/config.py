@@ -241,6 +241,9 @@ class Settings(_Section):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    keys: dict[str, str] = Field(
+        default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
+    )
     demo: bool = Field(False, description="use the built-in emulator")
 
     @property
@@ -553,6 +556,11 @@ max_in_flight = 5
 [audit]
 # path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset
 flush_interval_s = 0.2
+
+[keys]
+# Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,
+# audit, export, filter, theme, help, quit, screenshot. For example:
+# pause = "space"
 """
 
 

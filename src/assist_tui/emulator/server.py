@@ -90,6 +90,11 @@ class EmulatorServer:
         await self.emulator.director.aclose()
         for conn in self.emulator.hub.connections():
             conn.close(1001, "emulator shutting down")
+        # Let socket handlers finish their close before the server stops under them.
+        for _ in range(100):
+            if not self.emulator.hub.connections():
+                break
+            await asyncio.sleep(0.01)
         if self._server is not None and self._serve_task is not None:
             self._server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):

@@ -291,7 +291,11 @@ class AssistEngine:
 
     def _on_follow_change(self, kind: str, conversation_id: str) -> None:
         if kind == "subscribe":
-            self.state(conversation_id)
+            state = self.state(conversation_id)
+            known = self.follower.following.get(conversation_id) if self.follower else None
+            if known is not None:
+                state.queue_id = state.queue_id or known.queue_id
+                state.agent_name = state.agent_name or known.agent_name
         self._audit_command(kind, conversation_id, actor="engine")
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:

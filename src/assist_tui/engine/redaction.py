@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 
 from assist_tui.model import UtteranceUpdate, Word
 
-CARD, SSN, EMAIL, PHONE = "CARD", "SSN", "EMAIL", "PHONE"
-PRIORITY = {CARD: 0, SSN: 1, PHONE: 2, EMAIL: 3}
+CARD, SSN, EMAIL, PHONE, NUMBER = "CARD", "SSN", "EMAIL", "PHONE", "NUMBER"
+PRIORITY = {CARD: 0, SSN: 1, PHONE: 2, EMAIL: 3, NUMBER: 4}
+# A partial result may hold the first digits of a card that cannot be recognised yet:
+# any run this long is hidden until the final decides what it is.
+PARTIAL_RUN_DIGITS = 6
 
 _UNITS = {
     "zero": "0",
@@ -170,15 +173,20 @@ class Redactor:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
 
-    def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping (start, end, kind) spans, earliest first."""
+    def spans(self, text: str, *, partial: bool = False) -> list[tuple[int, int, str]]:
+        """Non-overlapping (start, end, kind) spans, earliest first.
+
+        ``partial``: the text may still grow, so digit runs too short to judge are
+        hidden as ``NUMBER``.
+        """
         found: list[tuple[int, int, str]] = []
         if _ADDRESSISH.search(text):
             found += [(m.start(), m.end(), EMAIL) for m in _EMAIL.finditer(text)]
             found += [(m.start(), m.end(), EMAIL) for m in _SPOKEN_EMAIL.finditer(text)]
         # Most speech holds no number long enough to be PII: skip the expensive part.
         # A number word says at most two digits ("twelve"), a written digit one.
-        if 2 * len(_NUMBER_WORD.findall(text)) + len(_DIGIT.findall(text)) < SPOKEN_MIN_DIGITS:
+        floor = PARTIAL_RUN_DIGITS if partial else SPOKEN_MIN_DIGITS
+        if 2 * len(_NUMBER_WORD.findall(text)) + len(_DIGIT.findall(text)) < floor:
             return _merge(found)
         for match in _WRITTEN_CARD.finditer(text):
             digits = re.sub(r"\D", "", match.group())
@@ -189,6 +197,8 @@ class Redactor:
         tokens = _tokens(text)
         for first, last, digits in _digit_runs(tokens):
             kind = self._spoken_kind(tokens, first, digits)
+            if kind is None and partial and len(digits) >= PARTIAL_RUN_DIGITS:
+                kind = NUMBER
             if kind is not None:
                 found.append((tokens[first].start, tokens[last].end, kind))
         return _merge(found)
@@ -204,10 +214,10 @@ class Redactor:
             return PHONE
         return None
 
-    def redact(self, text: str) -> Redaction:
+    def redact(self, text: str, *, partial: bool = False) -> Redaction:
         if not self.enabled or not text:
             return Redaction(text)
-        spans = self.spans(text)
+        spans = self.spans(text, partial=partial)
         if not spans:
             return Redaction(text)
         pieces: list[str] = []
@@ -228,11 +238,12 @@ def redact_update(redactor: Redactor, update: UtteranceUpdate) -> tuple[Utteranc
     Each word that falls inside a redacted span of the joined words becomes the span's
     placeholder, so no digit of a card survives in the word list either.
     """
-    result = redactor.redact(update.text)
+    partial = not update.is_final
+    result = redactor.redact(update.text, partial=partial)
     words = update.words
     if redactor.enabled and words:
         joined = " ".join(w.text for w in words)
-        spans = redactor.spans(joined)
+        spans = redactor.spans(joined, partial=partial)
         if spans:
             redacted: list[Word] = []
             cursor = 0

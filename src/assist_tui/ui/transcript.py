@@ -1,0 +1,148 @@
+"""The live transcript: a line-API scroll view, so a long call costs what is on screen.
+
+Lines come from the engine's conversation state (already redacted). Each is rendered once
+per change into a cached Strip; partials are dim and replaced in place, finals solid,
+keyword hits highlighted, redaction placeholders styled, interruptions marked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from assist_tui.engine.conversation import Line
+from assist_tui.model import Speaker
+
+PLACEHOLDER = re.compile(r"\[(CARD|SSN|EMAIL|PHONE|NUMBER)\]")
+LABELS = {Speaker.AGENT: "AGENT", Speaker.CUSTOMER: "CUST ", Speaker.UNKNOWN: "  ?  "}
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    """Shows one conversation's lines; follows the bottom unless scrolled up."""
+
+    DEFAULT_CSS = """
+    TranscriptView { background: $surface; }
+    """
+    COMPONENT_CLASSES = {
+        "transcript--agent",
+        "transcript--customer",
+        "transcript--unknown",
+        "transcript--partial",
+        "transcript--hit",
+        "transcript--redacted",
+        "transcript--flag",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._lines: list[Line] = []
+        self._keys: list[tuple[str, str, bool, int, bool]] = []
+        self._cache: dict[tuple[str, str, bool, int, bool, int], list[Strip]] = {}
+        self._rows: list[Strip] = []
+        self._width = 0
+        self.frozen = False
+
+    def show(self, lines: Sequence[Line]) -> None:
+        """Replace the content with these lines (cheap when little changed)."""
+        if self.frozen:
+            return
+        keys = [
+            (ln.utterance_id, ln.text, ln.is_final, len(ln.hits), ln.interrupted) for ln in lines
+        ]
+        if keys == self._keys and self._width == self.scrollable_content_region.width:
+            return
+        follow = self.scroll_y >= self.max_scroll_y - 1
+        self._lines = list(lines)
+        self._keys = keys
+        self._rebuild()
+        if follow:
+            self.scroll_end(animate=False, immediate=True)
+
+    def clear(self) -> None:
+        self._lines, self._keys, self._rows = [], [], []
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        width = max(self.scrollable_content_region.width, 20)
+        if width != self._width:
+            self._cache.clear()
+            self._width = width
+        rows: list[Strip] = []
+        live = set()
+        for line in self._lines:
+            key = (
+                line.utterance_id,
+                line.text,
+                line.is_final,
+                len(line.hits),
+                line.interrupted,
+                width,
+            )
+            live.add(key)
+            strips = self._cache.get(key)
+            if strips is None:
+                strips = self._strips(line, width)
+                self._cache[key] = strips
+            rows.extend(strips)
+        # Drop cached renders of lines no longer shown (partials that grew, old lines).
+        for key in [k for k in self._cache if k not in live]:
+            del self._cache[key]
+        self._rows = rows
+        self.virtual_size = Size(width, len(rows))
+        self.refresh()
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def _strips(self, line: Line, width: int) -> list[Strip]:
+        speaker = line.speaker.value
+        text = Text()
+        text.append(f"{LABELS[line.speaker]} ", self._style(f"transcript--{speaker}"))
+        body = Text(line.text)
+        for start, end, _rule in line.hits:
+            body.stylize(self._style("transcript--hit"), start, end)
+        for match in PLACEHOLDER.finditer(line.text):
+            body.stylize(self._style("transcript--redacted"), match.start(), match.end())
+        if not line.is_final:
+            body.stylize(self._style("transcript--partial"))
+            body.append(" …", self._style("transcript--partial"))
+        text.append_text(body)
+        flags = []
+        if line.interrupted:
+            flags.append("cut off")
+        if line.bad_audio:
+            flags.append("bad audio")
+        if line.late:
+            flags.append(f"{line.latency_ms:.0f} ms" if line.latency_ms else "late")
+        if flags:
+            text.append(f"  [{', '.join(flags)}]", self._style("transcript--flag"))
+        console = self.app.console
+        label_width = 6
+        body_lines = text[label_width:].wrap(
+            console, max(width - label_width - 1, 8), overflow="fold"
+        )
+        strips = []
+        for index, wrapped in enumerate(body_lines):
+            prefix = text[:label_width] if index == 0 else Text(" " * label_width)
+            segments = list((prefix + wrapped).render(console))
+            strips.append(Strip(segments).crop_extend(0, width, None))
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        index = y + int(self.scroll_offset.y)
+        if 0 <= index < len(self._rows):
+            x = int(self.scroll_offset.x)
+            # The widget's own style goes underneath, so rows share the pane's background.
+            return self._rows[index].crop(x, x + self.size.width).apply_style(self.rich_style)
+        return Strip([Segment(" " * self.size.width, self.rich_style)])
