@@ -18,12 +18,11 @@ import contextlib
 import json
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _emulator import CLIENT_ID, CLIENT_SECRET, SYNTHETIC_QUEUE, start_emulator
 from websockets.asyncio.client import connect
 
 from assist_tui.audit.store import AuditStore
@@ -34,37 +33,6 @@ from assist_tui.genesys.discovery import discover_live, queue_topic, transcripti
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.platform import Platform
 from assist_tui.sinks.outbox import Outbox
-
-CLIENT_ID = "assist-tui-demo"
-CLIENT_SECRET = "demo-secret-not-for-production"  # noqa: S105 - the emulator's public demo value
-SYNTHETIC_QUEUE = "5a1f0c2e-6b3d-4c1a-9e2f-0b7d8c9a1e06"
-
-
-def start_emulator(conversations: int, rate: float) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "assist_tui",
-            "emulator",
-            "--port",
-            "0",
-            "--concurrent",
-            "0",
-            "--heartbeat",
-            "30",
-            "--load",
-            str(conversations),
-            "--rate",
-            str(rate),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().split()[-1]
-    return process, url
 
 
 def session(url: str) -> GenesysSession:

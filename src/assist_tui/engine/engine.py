@@ -59,6 +59,7 @@ from assist_tui.sinks.webhook import WebhookDeliverer
 
 log = logging.getLogger(__name__)
 
+YIELD_AFTER_S = 0.002  # the longest the pipeline works before letting the loop run
 NLP_BATCH = 64
 NLP_SLICE_S = 0.004  # the longest the NLP stage may hold the event loop at once
 OUTBOX_FLUSH_S = 0.1
@@ -303,10 +304,16 @@ class AssistEngine:
 
     # -- the pipeline ---------------------------------------------------------------------------
     async def _consume(self, stream: NotificationStream) -> None:
+        # A queue that already holds events never suspends its reader: without an explicit
+        # yield a backlog would be worked off in one go while keys and frames wait.
+        slice_start = time.perf_counter()
         async for event in stream:
             await self.process(event)
             if self.follower is not None:
                 await self.follower.observe(event)
+            if time.perf_counter() - slice_start > YIELD_AFTER_S:
+                await asyncio.sleep(0)
+                slice_start = time.perf_counter()
 
     async def process(self, event: StreamEvent | AudioMetrics) -> None:
         """Run one normalized event through the stages."""

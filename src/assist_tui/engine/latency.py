@@ -46,8 +46,10 @@ class LatencyHistogram:
         self.count = 0
         self.total_ms = 0.0
         self.under = 0
+        self._summary: LatencySummary | None = None  # cached until the next sample
 
     def add(self, value_ms: float) -> None:
+        self._summary = None
         value = max(value_ms, 0.0)  # clock skew can make it negative: count it as instant
         self.samples.append(value)
         self.count += 1
@@ -56,6 +58,9 @@ class LatencyHistogram:
             self.under += 1
 
     def summary(self) -> LatencySummary | None:
+        """Percentiles of the window; computed once per change (a UI asks every frame)."""
+        if self._summary is not None:
+            return self._summary
         if not self.samples:
             return None
         ordered = sorted(self.samples)
@@ -64,7 +69,7 @@ class LatencyHistogram:
             index = min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))
             return ordered[index]
 
-        return LatencySummary(
+        self._summary = LatencySummary(
             count=self.count,
             mean_ms=self.total_ms / self.count,
             p50_ms=pct(0.50),
@@ -72,3 +77,4 @@ class LatencyHistogram:
             p99_ms=pct(0.99),
             under_threshold=self.under / self.count,
         )
+        return self._summary

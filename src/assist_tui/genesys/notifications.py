@@ -47,6 +47,7 @@ PING = json.dumps({"message": "ping"})
 CHANNELS_PATH = "/api/v2/notifications/channels"
 MAX_CHANNELS = 20  # per user and app; the 21st would evict our own oldest
 FINALS_REMEMBERED = 50_000
+YIELD_AFTER_S = 0.002
 
 
 @dataclass
@@ -432,11 +433,17 @@ class _ChannelLink:
         """
         self._silence = None
         watchdog = asyncio.create_task(self._watch(ws, backoff), name="channel-watchdog")
+        slice_start = time.perf_counter()
         try:
             async for raw in ws:
                 reason = await self._handle(raw)
                 if reason is not None:
                     return reason
+                # Buffered frames are returned without suspending: yield now and then so
+                # the rest of the program (a UI, the watchdog) keeps running under load.
+                if time.perf_counter() - slice_start > YIELD_AFTER_S:
+                    await asyncio.sleep(0)
+                    slice_start = time.perf_counter()
         except websockets.ConnectionClosed:
             if self._silence is None:
                 raise

@@ -3,6 +3,8 @@ bounded frame rate and sends commands back. Nothing here parses wire frames."""
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +31,10 @@ from assist_tui.ui.themes import DEFAULT_THEME, load_themes
 from assist_tui.ui.transcript import TranscriptView
 
 FRAME_RATE_HZ = 12
+# Tables re-render whole rows on any cell change: they refresh at a lower rate (unless
+# rows come or go); the transcript keeps the full frame rate.
+TABLE_EVERY = 6  # frames: 2 Hz
+GAUGES_EVERY = 3  # frames: 4 Hz
 NARROW_WIDTH = 100
 
 
@@ -62,6 +68,11 @@ class AssistApp(App[None]):
         self.notice = ""
         self._filter = ""
         self._engine_worker: Worker[None] | None = None
+        # Cheap self-measurement, read by benchmarks/ui_load.py.
+        self.started_at = time.perf_counter()
+        self.first_frame_s: float | None = None
+        self.frame_seconds: deque[float] = deque(maxlen=10_000)
+        self._frame = 0
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Speaker colours for themes (Textual's own included) that do not set them."""
@@ -130,17 +141,31 @@ class AssistApp(App[None]):
             status = self.query_one(StatusBar)
         except NoMatches:
             return  # the dashboard is being torn down
+        started = time.perf_counter()
+        try:
+            self._refresh_panes(status)
+        finally:
+            done = time.perf_counter()
+            self.frame_seconds.append(done - started)
+            if self.first_frame_s is None:
+                self.first_frame_s = done - self.started_at
+
+    def _refresh_panes(self, status: StatusBar) -> None:
         engine = self.engine
         if engine is not None and engine.notices:
             self.notice = engine.notices[-1]
             self.notify(self.notice, timeout=8)
             engine.notices.clear()
+        self._frame += 1
         with self.batch_update():
-            status.update_from(engine, self.label, self.notice)
             if engine is None:
+                status.update_from(engine, self.label, self.notice)
                 return
             table = self.query_one(ConversationTable)
-            table.sync(engine, self._filter)
+            slow_tick = self._frame % TABLE_EVERY == 0
+            if slow_tick or table.row_count != len(engine.conversations) or self._filter:
+                status.update_from(engine, self.label, self.notice)
+                table.sync(engine, self._filter)
             selected = table.selected
             state = engine.conversations.get(selected) if selected else None
             transcript = self.query_one(TranscriptView)
@@ -154,12 +179,20 @@ class AssistApp(App[None]):
                 transcript.frozen = state.paused
                 transcript.show(list(state.lines.values()))
             self.query_one(HitsTable).sync(state)
-            self.query_one(Gauges).sync(state)
+            if self._frame % GAUGES_EVERY == 0:
+                self.query_one(Gauges).sync(state)
 
     @on(ConversationTable.RowHighlighted)
     def _selected(self) -> None:
+        # A new selection shows at once: the panes it drives are redrawn right away.
         self.query_one(TranscriptView).frozen = False
-        self.refresh_view()
+        engine = self.engine
+        selected = self.query_one(ConversationTable).selected
+        state = engine.conversations.get(selected) if engine and selected else None
+        if state is not None:
+            self.query_one(TranscriptView).show(list(state.lines.values()))
+        self.query_one(HitsTable).sync(state)
+        self.query_one(Gauges).sync(state)
 
     # -- actions ----------------------------------------------------------------------------
     def _selected_id(self) -> str | None:

@@ -139,18 +139,23 @@ class HitsTable(DataTable[Text | str]):
         for name in ("when", "what", "rule / title", "sev", "rel", "outcome"):
             self.add_column(name, key=name)
         self._for: str | None = None
-        self._version = -1
+        self._signature: tuple[object, ...] = ()
 
     def sync(self, state: ConversationState | None) -> None:
         if state is None:
             if self._for is not None:
                 self.clear()
-                self._for, self._version = None, -1
+                self._for, self._signature = None, ()
             return
-        if state.conversation_id == self._for and state.version == self._version:
+        # Rebuilt only when its content changed, not on every event of the conversation.
+        signature = (
+            state.hit_count,
+            tuple((s.suggestion_id, s.outcome) for s in state.suggestions.values()),
+        )
+        if state.conversation_id == self._for and signature == self._signature:
             return
         self.clear()
-        self._for, self._version = state.conversation_id, state.version
+        self._for, self._signature = state.conversation_id, signature
         rows: list[tuple[datetime, tuple[Text | str, ...]]] = []
         severity = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
         for hit in state.hits:

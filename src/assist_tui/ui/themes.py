@@ -21,6 +21,18 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_THEME = "assist-dark"
+COLOUR_KEYS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "background",
+    "surface",
+    "panel",
+    "foreground",
+)
 
 
 class ThemeFile(BaseModel):
@@ -40,19 +52,7 @@ class ThemeFile(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict)
 
     def colours(self) -> dict[str, str]:
-        keys = (
-            "primary",
-            "secondary",
-            "accent",
-            "warning",
-            "error",
-            "success",
-            "background",
-            "surface",
-            "panel",
-            "foreground",
-        )
-        found = {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        found = {k: getattr(self, k) for k in COLOUR_KEYS if getattr(self, k) is not None}
         return found | self.variables
 
 
@@ -91,18 +91,9 @@ def load_theme_file(path: Path) -> Theme:
             raise ValueError(f"theme {path.name}: {key} = {value!r} is not a colour") from None
     return Theme(
         name=spec.name,
-        primary=spec.primary,
-        secondary=spec.secondary,
-        accent=spec.accent,
-        warning=spec.warning,
-        error=spec.error,
-        success=spec.success,
-        background=spec.background,
-        surface=spec.surface,
-        panel=spec.panel,
-        foreground=spec.foreground,
         dark=spec.dark,
         variables=spec.variables,
+        **{key: getattr(spec, key) for key in COLOUR_KEYS},
     )
 
 
