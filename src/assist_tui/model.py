@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 
 
 def utc_now() -> datetime:
@@ -161,8 +161,6 @@ StreamEvent = Annotated[
     Field(discriminator="kind"),
 ]
 """Any event the genesys layer hands to the engine."""
-
-STREAM_EVENT_ADAPTER: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
 
 
 class LiveConversation(_Frozen):

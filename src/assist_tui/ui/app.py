@@ -185,12 +185,17 @@ class AssistApp(App[None]):
     @on(ConversationTable.RowHighlighted)
     def _selected(self) -> None:
         # A new selection shows at once: the panes it drives are redrawn right away.
-        self.query_one(TranscriptView).frozen = False
+        try:
+            transcript = self.query_one(TranscriptView)
+            table = self.query_one(ConversationTable)
+        except NoMatches:
+            return  # a highlight that arrives while the dashboard is torn down
+        transcript.frozen = False
         engine = self.engine
-        selected = self.query_one(ConversationTable).selected
+        selected = table.selected
         state = engine.conversations.get(selected) if engine and selected else None
         if state is not None:
-            self.query_one(TranscriptView).show(list(state.lines.values()))
+            transcript.show(list(state.lines.values()))
         self.query_one(HitsTable).sync(state)
         self.query_one(Gauges).sync(state)
 

@@ -45,6 +45,9 @@ class StatusBar(Static):
             text.append("  ○ connecting", "yellow")
         elif health.state is StreamState.CONNECTED:
             text.append("  ● connected", "green")
+            age = engine.stream.heartbeat_age() if engine.stream else None
+            if age is not None:
+                text.append(f" (heartbeat {age:.0f} s ago)", "dim")
         elif health.state is StreamState.RECONNECTING:
             wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
             text.append(f"  ◌ reconnecting (attempt {health.attempt}{wait})", "bold yellow")
