@@ -248,7 +248,13 @@ class AssistApp(App[None]):
         else:
             engine.pause(cid)
             self.notify(f"paused {cid[:8]}: display frozen, gauges live, nothing lost")
-        self.refresh_bindings()
+        self._show_command_effect()
+
+    def _show_command_effect(self) -> None:
+        """Status and table show a command at once, not at their next slow refresh."""
+        if self.engine is not None:
+            self.query_one(StatusBar).update_from(self.engine, self.label, self.notice)
+            self.query_one(ConversationTable).sync(self.engine, self._filter)
 
     def action_pause_all(self) -> None:
         engine = self._require_engine()
@@ -260,6 +266,7 @@ class AssistApp(App[None]):
         else:
             engine.resume()
             self.notify("resumed every conversation")
+        self._show_command_effect()
 
     @work(exclusive=True, group="reset")
     async def action_reset(self) -> None:
