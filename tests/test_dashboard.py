@@ -61,8 +61,9 @@ async def test_live_dashboard_shows_transcript_hits_and_status(tmp_path: Path) -
     async with dashboard(tmp_path) as (app, pilot):
         transcript = app.query_one(TranscriptView)
         await until(pilot, lambda: len(transcript._rows) > 0, 20)
-        status = str(app.query_one("#status").render())
-        assert "DEMO" in status and "connected" in status
+        status = app.query_one("#status")
+        await until(pilot, lambda: "● connected" in str(status.render()), 5)
+        assert "DEMO" in str(status.render())
         table = app.query_one(ConversationTable)
         assert table.selected in app.engine.conversations  # type: ignore[union-attr]
         await pilot.press("down")
