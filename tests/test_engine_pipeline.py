@@ -15,9 +15,10 @@ import pytest
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine.engine import AssistEngine, parse_media_statistics
+from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.rules import load_rules
+from assist_tui.genesys.media_stats import parse_media_statistics
 from assist_tui.model import RejectedFrame, Speaker, UtteranceUpdate, utc_now
 from assist_tui.platform import Platform
 

@@ -40,7 +40,7 @@ def status_line(engine: AssistEngine, label: str) -> str:
         f"{label} {health} | live {live} paused {paused} | {m.rate.rate():.1f} ev/s"
         f" | finals {m.finals} hits {m.hits} pushes {pushes}{webhook}"
         f" | latency p95 {p95} <500ms {under} | rejected {m.rejected_total}"
-        f" | reconnects {m.reconnects}"
+        f" | reconnects {engine.reconnects}"
     )
 
 

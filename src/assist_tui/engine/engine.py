@@ -33,6 +33,7 @@ from assist_tui.engine.rules import Rule, load_rules
 from assist_tui.genesys.discovery import discover_live, transcription_topic
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.follow import ConversationFollower
+from assist_tui.genesys.media_stats import fetch_media_statistics
 from assist_tui.genesys.notifications import NotificationStream
 from assist_tui.model import (
     AudioMetrics,
@@ -63,7 +64,6 @@ YIELD_AFTER_S = 0.002  # the longest the pipeline works before letting the loop 
 NLP_BATCH = 64
 NLP_SLICE_S = 0.004  # the longest the NLP stage may hold the event loop at once
 OUTBOX_FLUSH_S = 0.1
-MEDIA_PATH = "/api/v2/telephony/providers/edges/mediastatistics/conversations/{}"
 
 
 class AssistEngine:
@@ -248,6 +248,11 @@ class AssistEngine:
             self.conversations[conversation_id] = state
         return state
 
+    @property
+    def reconnects(self) -> int:
+        """Socket reconnections, as the stream counts them (one truth for every view)."""
+        return self.stream.stats.reconnects if self.stream is not None else 0
+
     def governance(self) -> dict[str, Any]:
         """The governance figures (seeds 002/003): latency, confidence, counts, health."""
         m = self.metrics
@@ -265,7 +270,7 @@ class AssistEngine:
             "dropped_late": m.dropped_late,
             "rejected_frames": dict(m.rejected),
             "duplicates_dropped": m.duplicates + (stream.duplicates_dropped if stream else 0),
-            "reconnects": stream.reconnects if stream else m.reconnects,
+            "reconnects": self.reconnects,
             "interruptions": m.interruptions,
             "keyword_hits": m.hits,
             "redactions": dict(m.redactions),
@@ -334,7 +339,6 @@ class AssistEngine:
         elif isinstance(event, StreamHealth):
             self.health = event
             if event.state is StreamState.RECONNECTING:
-                self.metrics.reconnects += 1
                 self.audit.append(
                     "stream_reconnect",
                     {
@@ -531,7 +535,7 @@ class AssistEngine:
             _, cid = min(due)  # the longest unpolled conversation goes first
             last_polled[cid] = now
             try:
-                body = await api.json("GET", MEDIA_PATH.format(cid), what="media statistics")
+                parsed = await fetch_media_statistics(api, cid)
             except NotFoundError:
                 continue
             except GenesysError as exc:
@@ -539,7 +543,6 @@ class AssistEngine:
                     log.warning("media statistics unavailable: %s", exc)
                     warned = True
                 continue
-            parsed = parse_media_statistics(cid, body)
             if parsed is not None:
                 await self.process(parsed)
             for gone in [c for c in last_polled if c not in self.conversations]:
@@ -664,35 +667,3 @@ class AssistEngine:
         state.put_suggestion(result)
         if result.outcome is SuggestionOutcome.INACTIVE:
             state.inactive = True
-
-
-def parse_media_statistics(conversation_id: str, body: Any) -> AudioMetrics | None:
-    """The worst communication's figures from a telephony media statistics answer."""
-    if not isinstance(body, dict):
-        return None
-    worst: AudioMetrics | None = None
-    for comm in body.get("communications") or []:
-        stats = comm.get("mediaStatistics") if isinstance(comm, dict) else None
-        if not isinstance(stats, dict):
-            continue
-        rtp = stats.get("rtp") or {}
-        try:
-            received = float(rtp.get("packetsReceived") or 0)
-            lost = float(rtp.get("packetsLost") or 0)
-            loss = 100.0 * lost / (received + lost) if received + lost > 0 else None
-            metrics = AudioMetrics(
-                conversation_id=conversation_id,
-                mos=float(rtp["estimatedAverageMos"])
-                if rtp.get("estimatedAverageMos") is not None
-                else None,
-                jitter_ms=float(rtp["averageJitter"])
-                if rtp.get("averageJitter") is not None
-                else None,
-                packet_loss_pct=round(loss, 3) if loss is not None else None,
-                codec=str(stats["codec"]) if stats.get("codec") else None,
-            )
-        except (TypeError, ValueError):
-            continue
-        if worst is None or (metrics.mos or 5.0) < (worst.mos or 5.0):
-            worst = metrics
-    return worst

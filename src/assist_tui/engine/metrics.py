@@ -52,7 +52,6 @@ class EngineMetrics:
     hits: int = 0
     redactions: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
-    reconnects: int = 0
     confidence_total: float = 0.0
     nlp_seconds: float = 0.0
     nlp_batches: int = 0

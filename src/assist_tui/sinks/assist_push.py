@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from assist_tui.audit.store import AuditStore
-from assist_tui.genesys.errors import ApiError, GenesysError, RateLimitedError
+from assist_tui.genesys.errors import ApiError, GenesysError
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.model import Suggestion, SuggestionOutcome
 
@@ -51,9 +51,7 @@ class AssistPusher:
                     outcome, detail = SuggestionOutcome.INACTIVE, "the conversation has ended (409)"
                 else:
                     outcome, detail = SuggestionOutcome.FAILED, str(exc)
-            except RateLimitedError as exc:
-                outcome, detail = SuggestionOutcome.FAILED, str(exc)
-            except GenesysError as exc:
+            except GenesysError as exc:  # rate limited past its retries, network, auth
                 outcome, detail = SuggestionOutcome.FAILED, str(exc)
             finally:
                 self.in_flight -= 1

@@ -54,9 +54,8 @@ class StatusBar(Static):
         else:
             text.append("  ✕ closed", "red")
         m = engine.metrics
-        stats = engine.stream.stats if engine.stream else None
         text.append(f"  {m.rate.rate():.1f} ev/s", "bold")
-        text.append(f"  reconnects {stats.reconnects if stats else 0}")
+        text.append(f"  reconnects {engine.reconnects}")
         rejected = m.rejected_total
         text.append(f"  rejected {rejected}", "red" if rejected else "")
         paused = sum(1 for s in engine.conversations.values() if s.paused)
