@@ -135,7 +135,10 @@ def test_template_is_private_valid_and_refuses_to_overwrite(tmp_path: Path) -> N
     write_template(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == CONFIG_TEMPLATE
-    assert load_settings(path, env={}).settings.stream.max_frame_bytes == 65536
+    from_template = load_settings(path, env={}).settings
+    assert from_template.stream.max_frame_bytes == 65536
+    assert from_template.stream.source == "notifications"
+    assert from_template.dialect == from_template.dialect.model_validate({})  # the defaults
     with pytest.raises(ConfigError, match="--force"):
         write_template(path)
     write_template(path, force=True)

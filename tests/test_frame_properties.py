@@ -58,14 +58,9 @@ def _paths(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-VALID = json.loads(frame(body()))
-PATHS = [p for p in _paths(VALID) if p]
-
-
-@settings(max_examples=300)
-@given(st.sampled_from(PATHS), json_values, st.booleans())
-def test_mutated_valid_frames(path: tuple[Any, ...], replacement: Any, delete: bool) -> None:
-    mutated = json.loads(json.dumps(VALID))
+def mutate(tree: Any, path: tuple[Any, ...], replacement: Any, delete: bool) -> str:
+    """A copy of ``tree`` with the node at ``path`` replaced (or deleted), as JSON."""
+    mutated = json.loads(json.dumps(tree))
     node = mutated
     for step in path[:-1]:
         node = node[step]
@@ -73,4 +68,14 @@ def test_mutated_valid_frames(path: tuple[Any, ...], replacement: Any, delete: b
         del node[path[-1]]
     else:
         node[path[-1]] = replacement
-    check(json.dumps(mutated))
+    return json.dumps(mutated)
+
+
+VALID = json.loads(frame(body()))
+PATHS = [p for p in _paths(VALID) if p]
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(PATHS), json_values, st.booleans())
+def test_mutated_valid_frames(path: tuple[Any, ...], replacement: Any, delete: bool) -> None:
+    check(mutate(VALID, path, replacement, delete))

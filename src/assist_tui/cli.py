@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from assist_tui import __version__
-from assist_tui.config import ConfigError, LoadedSettings, load_settings, masked, write_template
+from assist_tui.config import (
+    SOURCES,
+    ConfigError,
+    LoadedSettings,
+    load_settings,
+    masked,
+    write_template,
+)
 from assist_tui.emulator.faults import FAULT_NAMES, FaultError, parse_fault
 from assist_tui.genesys.errors import GenesysError
 from assist_tui.logs import setup_logging
@@ -39,6 +46,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--region",
         default=argparse.SUPPRESS,
         help="region name (eu_west_1) or host (mypurecloud.ie)",
+    )
+    group.add_argument(
+        "--source",
+        choices=SOURCES,
+        default=argparse.SUPPRESS,
+        help="which stream feeds the engine (default: notifications)",
     )
     group.add_argument("--client-id", default=argparse.SUPPRESS, help="OAuth client id")
     group.add_argument("--api-url", default=argparse.SUPPRESS, help="override the API base URL")
@@ -160,6 +173,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     mapping = {
         "region": "genesys.region",
         "client_id": "genesys.client_id",
+        "source": "stream.source",
         "api_url": "genesys.api_base_url",
         "login_url": "genesys.login_base_url",
         "host": "emulator.host",

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -84,9 +84,19 @@ class GenesysSettings(_Section):
         return bool(self.client_id and self.client_secret.get_secret_value())
 
 
-class StreamSettings(_Section):
-    """How the Notifications stream is kept alive."""
+Source = Literal[
+    "notifications", "transcription", "transcripts", "insights", "conversations-stream"
+]
+SOURCES: tuple[str, ...] = get_args(Source)
 
+
+class StreamSettings(_Section):
+    """Which stream feeds the engine, and how it is kept alive."""
+
+    source: Source = Field(
+        "notifications",
+        description="notifications | transcription | transcripts | insights | conversations-stream",
+    )
     heartbeat_interval_s: float = Field(30.0, gt=0, description="platform heartbeat period")
     heartbeat_tolerance: float = Field(2.5, ge=1.0, description="missed periods before reconnect")
     ping_idle_s: float = Field(20.0, gt=0, description="send a ping after this long idle")
@@ -99,6 +109,43 @@ class StreamSettings(_Section):
     )
     topics_per_channel: int = Field(1000, ge=1, le=1000, description="platform limit is 1000")
     open_timeout_s: float = Field(10.0, gt=0, description="WebSocket handshake timeout")
+
+
+class DialectSettings(_Section):
+    """Options of the seed stream dialects (``stream.source`` other than notifications)."""
+
+    ack_timeout_s: float = Field(5.0, gt=0, le=120, description="wait this long for 'subscribed'")
+    language: str = Field(
+        "en-US", pattern=r"^[a-z]{2}-[A-Z]{2}$", description="transcription language (xx-XX)"
+    )
+    model: str = Field("", description="transcription model id (sent only if set)")
+    redaction: Literal["pii", "custom", "none"] = Field(
+        "none", description="server-side redaction the transcription stream applies"
+    )
+    max_concurrent_streams: int = Field(
+        4, ge=1, le=10, description="transcription streams the tenant allows (1-10)"
+    )
+    include_audio_metrics: bool = Field(True, description="ask for audioQuality on events")
+    media_types: list[str] = Field(
+        default_factory=lambda: ["voice", "chat"], description="transcripts: voice, chat"
+    )
+    insight_types: list[str] = Field(
+        default_factory=lambda: ["knowledge_recommendation", "sentiment_alert", "compliance_flag"],
+        description="insights: insight types to receive",
+    )
+    min_confidence: float = Field(0.0, ge=0, le=1, description="insights: lowest confidence")
+    max_confidence: float = Field(1.0, ge=0, le=1, description="insights: highest confidence")
+    ping_interval_s: float = Field(20.0, gt=0, description="WebSocket ping period")
+    ping_timeout_s: float = Field(20.0, gt=0, description="no pong this long: reconnect")
+    max_message_bytes: int = Field(1 << 20, ge=1024, description="largest frame accepted")
+
+    @field_validator("media_types")
+    @classmethod
+    def _known_media(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - {"voice", "chat"})
+        if unknown or not value:
+            raise ValueError(f"media types are voice and/or chat, not {unknown or 'nothing'}")
+        return value
 
 
 class DiscoverySettings(_Section):
@@ -232,6 +279,7 @@ class Settings(_Section):
 
     genesys: GenesysSettings = Field(default_factory=GenesysSettings)
     stream: StreamSettings = Field(default_factory=StreamSettings)
+    dialect: DialectSettings = Field(default_factory=DialectSettings)
     discovery: DiscoverySettings = Field(default_factory=DiscoverySettings)
     emulator: EmulatorSettings = Field(default_factory=EmulatorSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
@@ -488,6 +536,8 @@ request_timeout_s = 10.0
 max_retries = 4
 
 [stream]
+# notifications | transcription | transcripts | insights | conversations-stream
+source = "notifications"
 heartbeat_interval_s = 30.0   # the platform's heartbeat period
 heartbeat_tolerance = 2.5     # missed periods before the socket is declared dead
 ping_idle_s = 20.0            # send {"message": "ping"} after this long without traffic
@@ -497,6 +547,22 @@ backoff_cap_s = 60.0          # reconnect delays: exponential, full jitter, capp
 healthy_after_s = 60.0        # a connection this old resets the backoff
 channel_refresh_margin_s = 3600.0
 topics_per_channel = 1000
+
+[dialect]
+# Options of the seed dialects (stream.source other than notifications).
+ack_timeout_s = 5.0           # wait this long for "subscribed"
+language = "en-US"            # transcription language, xx-XX
+model = ""                    # transcription model id, sent only if set
+redaction = "none"            # transcription server-side redaction: pii | custom | none
+max_concurrent_streams = 4    # transcription streams the tenant allows, 1-10
+include_audio_metrics = true
+media_types = ["voice", "chat"]   # transcripts
+insight_types = ["knowledge_recommendation", "sentiment_alert", "compliance_flag"]
+min_confidence = 0.0          # insights confidence window
+max_confidence = 1.0
+ping_interval_s = 20.0        # WebSocket ping period; no pong within the timeout: reconnect
+ping_timeout_s = 20.0
+max_message_bytes = 1048576
 
 [discovery]
 queues = []                   # queue ids to watch; empty means every queue seen

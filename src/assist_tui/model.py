@@ -150,30 +150,6 @@ class RejectedFrame(_Frozen):
     received_at: datetime = Field(default_factory=utc_now)
 
 
-StreamEvent = Annotated[
-    UtteranceUpdate
-    | ConversationStarted
-    | ConversationEnded
-    | StreamHealth
-    | SubscriptionRejected
-    | StreamGap
-    | RejectedFrame,
-    Field(discriminator="kind"),
-]
-"""Any event the genesys layer hands to the engine."""
-
-
-class LiveConversation(_Frozen):
-    """A conversation discovered as live, before anyone subscribes to it."""
-
-    conversation_id: str
-    queue_id: str | None = None
-    queue_name: str | None = None
-    agent_name: str | None = None
-    started_at: datetime | None = None
-    media_type: str | None = None
-
-
 class AudioStatus(str, Enum):
     """Overall audio verdict for a conversation."""
 
@@ -195,6 +171,49 @@ class AudioMetrics(_Frozen):
     codec: str | None = None
     detected_language: str | None = None
     received_at: datetime = Field(default_factory=utc_now)
+
+
+class Insight(_Frozen):
+    """An Agent Assist insight the platform derived (knowledge, sentiment, compliance...).
+
+    ``relevance`` is the translator's weighting of ``confidence`` by insight type.
+    """
+
+    kind: Literal["insight"] = "insight"
+    conversation_id: str
+    insight_id: str
+    insight_type: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    relevance: float = Field(ge=0.0, le=1.0)
+    snippet: str = ""
+    event_time: datetime | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+StreamEvent = Annotated[
+    UtteranceUpdate
+    | AudioMetrics
+    | Insight
+    | ConversationStarted
+    | ConversationEnded
+    | StreamHealth
+    | SubscriptionRejected
+    | StreamGap
+    | RejectedFrame,
+    Field(discriminator="kind"),
+]
+"""Any event the genesys layer hands to the engine."""
+
+
+class LiveConversation(_Frozen):
+    """A conversation discovered as live, before anyone subscribes to it."""
+
+    conversation_id: str
+    queue_id: str | None = None
+    queue_name: str | None = None
+    agent_name: str | None = None
+    started_at: datetime | None = None
+    media_type: str | None = None
 
 
 class Interruption(_Frozen):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from assist_tui.config import Settings, StreamSettings
+from assist_tui.config import DialectSettings, Settings, StreamSettings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.genesys.auth import ClientCredentials
+from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.session import GenesysSession
 
 
@@ -23,10 +24,19 @@ class Platform:
     label: str
     stream_settings: StreamSettings
     emulator: EmulatorServer | None = None
+    dialect_settings: DialectSettings = field(default_factory=DialectSettings)
 
     @property
     def is_demo(self) -> bool:
         return self.emulator is not None
+
+    @property
+    def source(self) -> str:
+        return self.stream_settings.source
+
+    def open_stream(self) -> EventFeed:
+        """The configured stream (not yet connected): ``async with platform.open_stream()``."""
+        return self.session.open_stream(self.stream_settings, self.dialect_settings)
 
 
 @contextlib.asynccontextmanager
@@ -35,7 +45,9 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     if not settings.use_emulator:
         genesys = settings.genesys
         async with GenesysSession(genesys) as session:
-            yield Platform(session, genesys.resolved_region.name, settings.stream)
+            yield Platform(
+                session, genesys.resolved_region.name, settings.stream, None, settings.dialect
+            )
         return
     async with EmulatorServer(settings.emulator) as server:
         genesys = settings.genesys.model_copy(
@@ -47,4 +59,4 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             update={"heartbeat_interval_s": settings.emulator.heartbeat_interval_s}
         )
         async with GenesysSession(genesys, credentials=credentials) as session:
-            yield Platform(session, f"DEMO {server.url}", stream, emulator=server)
+            yield Platform(session, f"DEMO {server.url}", stream, server, settings.dialect)

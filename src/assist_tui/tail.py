@@ -1,4 +1,4 @@
-"""``assist-tui tail``: print utterances as they arrive, as text or JSON lines.
+"""``assist-tui tail``: print utterances (and insights) as they arrive, as text or JSON lines.
 
 Utterances go to stdout; connection news goes to stderr, so pipes carry data only.
 """
@@ -18,6 +18,7 @@ from assist_tui.genesys.follow import ConversationFollower
 from assist_tui.model import (
     ConversationEnded,
     ConversationStarted,
+    Insight,
     RejectedFrame,
     StreamEvent,
     StreamGap,
@@ -44,6 +45,14 @@ def format_utterance(update: UtteranceUpdate) -> str:
     return f"{stamp} {update.conversation_id[:8]} {update.speaker.value:<8} {flag} {update.text}"
 
 
+def format_insight(insight: Insight) -> str:
+    stamp = insight.received_at.astimezone().strftime("%H:%M:%S")
+    return (
+        f"{stamp} {insight.conversation_id[:8]} insight  {insight.insight_type} "
+        f"conf {insight.confidence:.2f} rel {insight.relevance:.2f}: {insight.snippet}"
+    )
+
+
 def describe(event: StreamEvent) -> str | None:
     """A line for stderr about anything that is not an utterance (None: say nothing)."""
     if isinstance(event, StreamHealth):
@@ -54,7 +63,9 @@ def describe(event: StreamEvent) -> str | None:
             attempt = f" (attempt {event.attempt}{when})" if event.attempt else ""
             return f"reconnecting{attempt}: {event.detail}"
         if event.state is StreamState.CONNECTED:
-            return f"connected (channel {event.channel_id}, reconnects {event.reconnects})"
+            return f"connected ({event.channel_id}, reconnects {event.reconnects})"
+        if event.state is StreamState.CLOSED:
+            return f"stream stopped: {event.detail}"
         return None
     if isinstance(event, SubscriptionRejected):
         missing = (
@@ -86,8 +97,8 @@ async def run_tail(
             loop.add_signal_handler(sig, stop.set)
     try:
         async with open_platform(settings) as platform:
-            print(f"assist-tui tail: {platform.label}", file=err, flush=True)
-            stream = platform.session.notifications(platform.stream_settings)
+            print(f"assist-tui tail: {platform.label} ({platform.source})", file=err, flush=True)
+            stream = platform.open_stream()
             async with stream:
                 follower = ConversationFollower(
                     stream, settings.discovery, conversation_ids=options.conversations
@@ -142,11 +153,16 @@ async def _print_events(
     printed = 0
     async for event in follower.stream:
         await follower.observe(event)
-        if isinstance(event, UtteranceUpdate):
-            if options.finals_only and not event.is_final:
-                continue
-            event, _ = redact_update(redactor, event)  # nothing is shown unredacted
-            line = event.model_dump_json() if options.as_json else format_utterance(event)
+        if isinstance(event, (UtteranceUpdate, Insight)):
+            if isinstance(event, UtteranceUpdate):
+                if options.finals_only and not event.is_final:
+                    continue
+                event, _ = redact_update(redactor, event)  # nothing is shown unredacted
+                text = format_utterance(event)
+            else:
+                event = event.model_copy(update={"snippet": redactor.redact(event.snippet).text})
+                text = format_insight(event)
+            line = event.model_dump_json() if options.as_json else text
             out.write(line + "\n")
             out.flush()
             printed += 1

@@ -14,13 +14,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from assist_tui.emulator import wire
 from assist_tui.emulator.calls import LiveCall
 from assist_tui.emulator.core import Emulator
+from assist_tui.emulator.dialect_routes import dialect_routes
 from assist_tui.emulator.faults import FaultError
 from assist_tui.emulator.hub import TopicLimitError
+from assist_tui.emulator.pump import pump
 from assist_tui.emulator.tokens import OAuthClient
 
 Handler = Callable[[Request, OAuthClient], Awaitable[Response]]
@@ -254,42 +256,22 @@ def build_app(emu: Emulator) -> Starlette:
         emu.count("socket_connect")
         conn = emu.hub.attach(channel)
 
-        async def sender() -> None:
-            while True:
-                await ws.send_text(await conn.outgoing.get())
-
         async def heartbeats() -> None:
             while True:
                 await asyncio.sleep(emu.heartbeat_interval_s)
                 if not emu.faults.heartbeats_stopped:
                     conn.send(wire.heartbeat())
 
-        async def receiver() -> None:
-            while True:
-                text = await ws.receive_text()
-                with contextlib.suppress(ValueError, AttributeError):
-                    if json.loads(text).get("message") == "ping":
-                        emu.count("ping")
-                        conn.send(wire.pong())
+        def on_text(text: str) -> None:
+            with contextlib.suppress(ValueError, AttributeError):
+                if json.loads(text).get("message") == "ping":
+                    emu.count("ping")
+                    conn.send(wire.pong())
 
-        tasks = [
-            asyncio.create_task(sender()),
-            asyncio.create_task(heartbeats()),
-            asyncio.create_task(receiver()),
-            asyncio.create_task(conn.closing.wait()),
-        ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await pump(ws, conn, on_text, heartbeats())
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
-                    await task
             emu.hub.detach(channel.id, conn)
-        if conn.closing.is_set():
-            with contextlib.suppress(Exception):
-                await ws.close(code=conn.close_code, reason=conn.close_reason)
 
     channel_path = "/api/v2/notifications/channels/{channel_id}"
     return Starlette(
@@ -316,6 +298,7 @@ def build_app(emu: Emulator) -> Starlette:
             Route("/emulator/faults", inject_fault, methods=["POST"]),
             Route("/emulator/status", status, methods=["GET"]),
             WebSocketRoute("/channels/{channel_id}", channel_socket),
+            *dialect_routes(emu, authed),
         ]
     )
 

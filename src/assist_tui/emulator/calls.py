@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -63,6 +64,8 @@ class CallDirector:
         self.rng = rng
         self.speed = speed
         self.calls: dict[str, LiveCall] = {}
+        # Told of every recognition event (None once a call ends): the seed dialects.
+        self.listeners: list[Callable[[LiveCall, RecognitionEvent | None], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -126,6 +129,8 @@ class CallDirector:
         )
         if event.is_final:
             call.finals_sent.append(event.utterance_id)
+        for listener in self.listeners:
+            listener(call, event)
         return event
 
     def end(self, call: LiveCall) -> None:
@@ -137,6 +142,8 @@ class CallDirector:
             wire.session_ended_body(call, call.ended_at, call.duration_ms),
         )
         self.hub.publish(wire.queue_topic(call.queue_id), wire.queue_conversation_body(call))
+        for listener in self.listeners:
+            listener(call, None)
 
     async def play(self, call: LiveCall, speed: float | None = None) -> None:
         """Emit the call's events at their times (divided by ``speed``), then end it."""

@@ -10,7 +10,8 @@ from typing import Any
 from assist_tui.config import EmulatorSettings
 from assist_tui.emulator import faults, wire
 from assist_tui.emulator.calls import CallDirector
-from assist_tui.emulator.hub import Hub
+from assist_tui.emulator.dialect_sockets import DialectHub
+from assist_tui.emulator.hub import Connection, Hub
 from assist_tui.emulator.tokens import TokenIssuer
 
 
@@ -25,6 +26,7 @@ class Emulator:
         self.tokens = TokenIssuer(settings.token_lifetime_s, clock)
         self.hub = Hub(replay_window_s=settings.replay_window_s, clock=clock)
         self.director = CallDirector(self.hub, rng=self.rng, speed=settings.speed)
+        self.dialects = DialectHub(self.director)
         self.faults = faults.FaultSwitches()
         self.heartbeat_interval_s = settings.heartbeat_interval_s
         self.base_url = ""  # set by the server once bound
@@ -43,9 +45,13 @@ class Emulator:
         self.requests[what] = self.requests.get(what, 0) + 1
 
     # -- fault actions ------------------------------------------------------------------
+    def connections(self) -> list[Connection]:
+        """Every streaming socket: notification channels and seed-dialect sockets."""
+        return self.hub.connections() + self.dialects.connections()
+
     def drop_sockets(self) -> int:
         """Close every streaming socket abruptly (code 1012, no warning)."""
-        conns = self.hub.connections()
+        conns = self.connections()
         for conn in conns:
             conn.close(1012, "dropped by fault injection")
         return len(conns)
@@ -78,15 +84,19 @@ class Emulator:
     def revoke_tokens(self) -> int:
         return self.tokens.revoke_all()
 
+    def _send_raw(self, text: str) -> int:
+        """One frame to every socket, channel or seed dialect alike."""
+        dialect_conns = self.dialects.connections()
+        for conn in dialect_conns:
+            conn.send(text)
+        return self.hub.send_raw(text) + len(dialect_conns)
+
     def send_malformed(self, count: int = 3) -> int:
         frames = faults.malformed_frames()
-        sent = 0
-        for i in range(count):
-            sent += self.hub.send_raw(frames[i % len(frames)])
-        return sent
+        return sum(self._send_raw(frames[i % len(frames)]) for i in range(count))
 
     def send_oversized(self, count: int = 1, size: int = 200_000) -> int:
-        return sum(self.hub.send_raw(faults.oversized_frame(size)) for _ in range(count))
+        return sum(self._send_raw(faults.oversized_frame(size)) for _ in range(count))
 
     def media_statistics(self, conversation_id: str) -> dict[str, Any] | None:
         """Telephony media statistics of a call: they move along its audio profile."""
@@ -155,6 +165,22 @@ class Emulator:
             return f"revoked {self.revoke_tokens()} token(s)"
         if name == "malformed":
             return f"sent {self.send_malformed(number(3))} malformed frame(s)"
+        if name == "subscribe-silent":
+            self.dialects.faults.silent = number(1)
+            return f"the next {self.dialects.faults.silent} dialect subscribe(s) get no answer"
+        if name == "subscribe-429":
+            self.dialects.faults.throttled = number(1)
+            return f"the next {self.dialects.faults.throttled} dialect subscribe(s) get 429"
+        if name == "subscribe-error":
+            self.dialects.faults.errors.append(value or "subscription refused by fault injection")
+            return "the next dialect subscribe gets an error answer"
+        if name == "policy-violation":
+            self.dialects.faults.policy_violation = True
+            return "the next insights subscription is closed with 1008"
+        if name == "insights-saturated":
+            on = (value or "on").lower() not in ("off", "false", "0", "no")
+            self.dialects.faults.insights_busy = 10 if on else 0
+            return "insight stream limits saturated" if on else "insight stream limits free"
         if name == "oversized":
             return f"sent {self.send_oversized(number(1))} oversized frame(s)"
         raise faults.FaultError(f"unknown fault {name!r}")

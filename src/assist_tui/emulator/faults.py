@@ -16,6 +16,11 @@ FAULT_NAMES = {
     "revoke-token": "revoke every access token: the next API call gets 401",
     "malformed": "send N malformed frames (default 3)",
     "oversized": "send N oversized frames (default 1)",
+    "subscribe-silent": "leave the next N seed-dialect subscribes unanswered (default 1)",
+    "subscribe-429": "answer the next N seed-dialect subscribes with 429 (default 1)",
+    "subscribe-error": "answer the next seed-dialect subscribe with an error (=message)",
+    "policy-violation": "close the next insights subscription with 1008",
+    "insights-saturated": "report every insight stream in use (=off to free them)",
 }
 
 

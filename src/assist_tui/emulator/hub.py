@@ -42,12 +42,12 @@ class Connection:
     """One WebSocket attached to a channel: an outgoing queue and a close request."""
 
     def __init__(self) -> None:
-        self.outgoing: asyncio.Queue[str] = asyncio.Queue()
+        self.outgoing: asyncio.Queue[str | bytes] = asyncio.Queue()
         self.closing = asyncio.Event()
         self.close_code = 1000
         self.close_reason = ""
 
-    def send(self, text: str) -> None:
+    def send(self, text: str | bytes) -> None:
         if not self.closing.is_set():
             self.outgoing.put_nowait(text)
 

@@ -88,11 +88,11 @@ class EmulatorServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._show_task
         await self.emulator.director.aclose()
-        for conn in self.emulator.hub.connections():
+        for conn in self.emulator.connections():
             conn.close(1001, "emulator shutting down")
         # Let socket handlers finish their close before the server stops under them.
         for _ in range(100):
-            if not self.emulator.hub.connections():
+            if not self.emulator.connections():
                 break
             await asyncio.sleep(0.01)
         if self._server is not None and self._serve_task is not None:

@@ -1,7 +1,8 @@
 """Per-conversation state: utterance lines by id, dedup, interruptions, gauges, context.
 
 Memory stays flat however long the call: at most ``MAX_LINES`` lines, ``MAX_HITS`` hits
-and ``MAX_SUGGESTIONS`` suggestions are kept (oldest dropped first), finals are
+``MAX_SUGGESTIONS`` suggestions and ``MAX_INSIGHTS``
+insights are kept (oldest dropped first), finals are
 remembered for deduplication up to ``MAX_FINAL_IDS``.
 """
 
@@ -16,6 +17,7 @@ from assist_tui.engine.quality import QualityVerdict
 from assist_tui.model import (
     AudioMetrics,
     AudioStatus,
+    Insight,
     Interruption,
     KeywordHit,
     Speaker,
@@ -27,6 +29,7 @@ from assist_tui.model import (
 MAX_LINES = 500
 MAX_HITS = 200
 MAX_SUGGESTIONS = 100
+MAX_INSIGHTS = 100
 MAX_FINAL_IDS = 5000
 
 
@@ -86,6 +89,7 @@ class ConversationState:
         self.hits: deque[KeywordHit] = deque(maxlen=MAX_HITS)
         self.hit_count = 0
         self.suggestions: OrderedDict[str, Suggestion] = OrderedDict()
+        self.insights: deque[Insight] = deque(maxlen=MAX_INSIGHTS)
         self.interruptions = 0
         self.audio: AudioMetrics | None = None
         self.verdict = QualityVerdict(AudioStatus.UNKNOWN, ())
@@ -221,6 +225,10 @@ class ConversationState:
             start = line.text.find(hit.matched)
             if start >= 0:
                 line.hits.append((start, start + len(hit.matched), hit.rule_id))
+        self.version += 1
+
+    def add_insight(self, insight: Insight) -> None:
+        self.insights.append(insight)
         self.version += 1
 
     def put_suggestion(self, suggestion: Suggestion) -> None:

@@ -32,14 +32,15 @@ from assist_tui.engine.relevance import relevance, snippet
 from assist_tui.engine.rules import Rule, load_rules
 from assist_tui.genesys.discovery import discover_live, transcription_topic
 from assist_tui.genesys.errors import GenesysError, NotFoundError
+from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.follow import ConversationFollower
 from assist_tui.genesys.media_stats import fetch_media_statistics
-from assist_tui.genesys.notifications import NotificationStream
 from assist_tui.model import (
     AudioMetrics,
     AudioStatus,
     ConversationEnded,
     ConversationStarted,
+    Insight,
     Interruption,
     KeywordHit,
     LiveConversation,
@@ -94,7 +95,7 @@ class AssistEngine:
         self.rules = load_rules(settings.nlp.rules_file)
         self._rules_by_id = self.rules.by_id()
         self.matcher = matcher
-        self.stream: NotificationStream | None = None
+        self.stream: EventFeed | None = None
         self.follower: ConversationFollower | None = None
         self.pusher = AssistPusher(platform.session.api, audit, settings.push.max_in_flight)
         self.deliverer: WebhookDeliverer | None = None
@@ -123,7 +124,7 @@ class AssistEngine:
             self.notices.append(self.matcher.notice)
             log.info("%s", self.matcher.notice)
         http = httpx.AsyncClient(timeout=self.settings.webhook.timeout_s)
-        stream = self.platform.session.notifications(self.platform.stream_settings)
+        stream = self.platform.open_stream()
         self.stream = stream
         self.follower = ConversationFollower(
             stream,
@@ -154,7 +155,7 @@ class AssistEngine:
             self.audit.flush()
 
     async def _start_stages(
-        self, stream: NotificationStream, http: httpx.AsyncClient, tasks: list[asyncio.Task[Any]]
+        self, stream: EventFeed, http: httpx.AsyncClient, tasks: list[asyncio.Task[Any]]
     ) -> None:
         assert self.follower is not None
         await self.follower.start()
@@ -273,6 +274,8 @@ class AssistEngine:
             "reconnects": self.reconnects,
             "interruptions": m.interruptions,
             "keyword_hits": m.hits,
+            "insights": m.insights,
+            "source": self.platform.source,
             "redactions": dict(m.redactions),
             "audit_counts": dict(self.audit.counts),
         }
@@ -290,7 +293,7 @@ class AssistEngine:
             raise KeyError(f"not following conversation {conversation_id}")
         return [state]
 
-    def _require_stream(self) -> NotificationStream:
+    def _require_stream(self) -> EventFeed:
         if self.stream is None:
             raise RuntimeError("the engine is not running")
         return self.stream
@@ -308,7 +311,7 @@ class AssistEngine:
         self.audit.append(kind, {}, conversation=conversation_id, actor=actor)
 
     # -- the pipeline ---------------------------------------------------------------------------
-    async def _consume(self, stream: NotificationStream) -> None:
+    async def _consume(self, stream: EventFeed) -> None:
         # A queue that already holds events never suspends its reader: without an explicit
         # yield a backlog would be worked off in one go while keys and frames wait.
         slice_start = time.perf_counter()
@@ -328,6 +331,8 @@ class AssistEngine:
             self._on_utterance(event)
         elif isinstance(event, AudioMetrics):
             self._on_audio(event)
+        elif isinstance(event, Insight):
+            self._on_insight(event)
         elif isinstance(event, RejectedFrame):
             kind = event.reason.split(":", 1)[0]
             self.metrics.rejected[kind] += 1
@@ -338,6 +343,8 @@ class AssistEngine:
             )
         elif isinstance(event, StreamHealth):
             self.health = event
+            if event.state is StreamState.CLOSED:
+                self.audit.append("stream_closed", {"detail": event.detail}, actor="stream")
             if event.state is StreamState.RECONNECTING:
                 self.audit.append(
                     "stream_reconnect",
@@ -478,6 +485,29 @@ class AssistEngine:
             "audioStatus": state.verdict.status.value,
             "receivedAt": update.received_at.isoformat(),
         }
+
+    # -- insights (seed 002's stream) -------------------------------------------------------
+    def _on_insight(self, insight: Insight) -> None:
+        state = self.conversations.get(insight.conversation_id)
+        if state is None:
+            return
+        # An insight may quote the caller: its snippet is redacted like a transcript.
+        redaction = self.redactor.redact(insight.snippet)
+        if redaction.changed:
+            insight = insight.model_copy(update={"snippet": redaction.text})
+        state.add_insight(insight)
+        self.metrics.insights += 1
+        self.audit.append(
+            "insight",
+            {
+                "type": insight.insight_type,
+                "confidence": round(insight.confidence, 3),
+                "relevance": insight.relevance,
+                "snippet": insight.snippet[:120],
+            },
+            conversation=insight.conversation_id,
+            actor="insights",
+        )
 
     # -- audio quality ---------------------------------------------------------------------------
     def _on_audio(self, metrics: AudioMetrics) -> None:

@@ -50,6 +50,7 @@ class EngineMetrics:
     late: int = 0
     interruptions: int = 0
     hits: int = 0
+    insights: int = 0
     redactions: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     confidence_total: float = 0.0

@@ -16,7 +16,7 @@ from datetime import timedelta
 from assist_tui.config import DiscoverySettings
 from assist_tui.genesys.discovery import discover_live, queue_topic, transcription_topic
 from assist_tui.genesys.errors import GenesysError
-from assist_tui.genesys.notifications import NotificationStream
+from assist_tui.genesys.feed import EventFeed
 from assist_tui.model import (
     ConversationEnded,
     ConversationStarted,
@@ -35,7 +35,7 @@ class ConversationFollower:
 
     def __init__(
         self,
-        stream: NotificationStream,
+        stream: EventFeed,
         discovery: DiscoverySettings,
         *,
         conversation_ids: list[str] | None = None,
@@ -80,6 +80,8 @@ class ConversationFollower:
             lookback=timedelta(hours=self.discovery.lookback_hours),
             page_size=self.discovery.page_size,
         )
+        if self.follow_all and not self.stream.announces_ends:
+            await self._end_vanished({c.conversation_id for c in live})
         fresh = [
             c
             for c in live
@@ -123,6 +125,13 @@ class ConversationFollower:
                 del self.following[cid]
                 await self.stream.unsubscribe([transcription_topic(cid)])
                 self._on_change("unsubscribe", cid)
+
+    async def _end_vanished(self, live: set[str]) -> None:
+        """A stream that never says a call ended: discovery does (the engine sees an end)."""
+        for cid in [c for c in self.following if c not in live]:
+            await self.stream.emit(
+                ConversationEnded(conversation_id=cid, reason="no longer live (discovery)")
+            )
 
     def _remember_ended(self, conversation_id: str) -> None:
         """Ended ids are kept so follow-all never resubscribes them; bounded, oldest out."""

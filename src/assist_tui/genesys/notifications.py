@@ -15,9 +15,8 @@ import json
 import logging
 import random
 import time
-from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,17 +26,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from assist_tui.config import StreamSettings
 from assist_tui.genesys.backoff import Backoff
 from assist_tui.genesys.errors import GenesysError, NotFoundError, ProtocolError
+from assist_tui.genesys.feed import EventFeed, socket_failure
 from assist_tui.genesys.notification_frames import Control, decode_frame
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.genesys.urls import check_transport, redact_url
 from assist_tui.model import (
-    RejectedFrame,
-    StreamEvent,
     StreamGap,
-    StreamHealth,
     StreamState,
     SubscriptionRejected,
-    UtteranceUpdate,
     utc_now,
 )
 
@@ -46,7 +42,6 @@ log = logging.getLogger(__name__)
 PING = json.dumps({"message": "ping"})
 CHANNELS_PATH = "/api/v2/notifications/channels"
 MAX_CHANNELS = 20  # per user and app; the 21st would evict our own oldest
-FINALS_REMEMBERED = 50_000
 YIELD_AFTER_S = 0.002
 
 
@@ -55,39 +50,6 @@ class ChannelInfo:
     id: str
     connect_uri: str
     expires: datetime | None
-
-
-@dataclass
-class StreamStats:
-    """Counters cheap to read at frame rate."""
-
-    frames: int = 0
-    events: int = 0
-    heartbeats: int = 0
-    pings: int = 0
-    reconnects: int = 0
-    channels_created: int = 0
-    duplicates_dropped: int = 0
-    gaps: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
-
-
-class _FinalsSeen:
-    """Bounded memory of finalized utterances: later updates for them are duplicates."""
-
-    def __init__(self, capacity: int = FINALS_REMEMBERED) -> None:
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._capacity = capacity
-
-    def is_duplicate(self, update: UtteranceUpdate) -> bool:
-        key = (update.conversation_id, update.utterance_id)
-        if key in self._seen:
-            return True
-        if update.is_final:
-            self._seen[key] = None
-            if len(self._seen) > self._capacity:
-                self._seen.popitem(last=False)
-        return False
 
 
 def _parse_expires(value: Any) -> datetime | None:
@@ -99,12 +61,10 @@ def _parse_expires(value: Any) -> datetime | None:
         return None
 
 
-def _rejection_kind(reason: str) -> str:
-    return reason.split(":", 1)[0]
-
-
-class NotificationStream:
+class NotificationStream(EventFeed):
     """``async with NotificationStream(api, settings) as stream:`` then subscribe and iterate."""
+
+    source = "notifications"
 
     def __init__(
         self,
@@ -114,32 +74,13 @@ class NotificationStream:
         rng: random.Random | None = None,
         queue_size: int = 10_000,
     ) -> None:
-        self.api = api
-        self.settings = settings
-        self.stats = StreamStats()
-        self._rng = rng or random.Random()
-        self._queue: asyncio.Queue[StreamEvent | None] = asyncio.Queue(maxsize=queue_size)
+        super().__init__(api, settings, rng=rng, queue_size=queue_size)
         self._links: list[_ChannelLink] = []
         self._subs_lock = asyncio.Lock()
-        self._finals = _FinalsSeen()
-        self._closed = False
 
-    # -- lifecycle ----------------------------------------------------------------------
-    async def __aenter__(self) -> NotificationStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Stop every socket; the event iterator ends after what is already queued."""
-        if self._closed:
-            return
-        self._closed = True
+    async def _stop_sockets(self) -> None:
         for link in self._links:
             await link.stop()
-        with contextlib.suppress(asyncio.QueueFull):
-            self._queue.put_nowait(None)
 
     # -- subscriptions -------------------------------------------------------------------
     @property
@@ -178,37 +119,11 @@ class NotificationStream:
                 if link.topics & drop:
                     await link.replace_topics(link.topics - drop)
 
-    # -- events ----------------------------------------------------------------------------
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        return self.events()
-
-    async def events(self) -> AsyncIterator[StreamEvent]:
-        while True:
-            event = await self._queue.get()
-            if event is None:
-                return
-            yield event
-
     def heartbeat_age(self) -> float | None:
         """Seconds since the stalest connected channel's last heartbeat (None if none)."""
         ages = [link.heartbeat_age() for link in self._links]
         known = [a for a in ages if a is not None]
         return max(known) if known else None
-
-    async def emit(self, event: StreamEvent) -> float:
-        """Queue one event for the consumer; return how long the queue made us wait."""
-        if isinstance(event, UtteranceUpdate) and self._finals.is_duplicate(event):
-            self.stats.duplicates_dropped += 1
-            return 0.0
-        if isinstance(event, RejectedFrame):
-            self.stats.rejected[_rejection_kind(event.reason)] += 1
-        self.stats.events += 1
-        if self._queue.full():
-            started = time.monotonic()
-            await self._queue.put(event)
-            return time.monotonic() - started
-        self._queue.put_nowait(event)
-        return 0.0
 
     # -- REST ------------------------------------------------------------------------------
     async def _create_channel(self) -> ChannelInfo:
@@ -219,10 +134,6 @@ class NotificationStream:
         self.stats.channels_created += 1
         log.info("created notification channel %s", body["id"])
         return ChannelInfo(str(body["id"]), uri, _parse_expires(body.get("expires")))
-
-    def _new_backoff(self) -> Backoff:
-        s = self.settings
-        return Backoff(s.backoff_base_s, s.backoff_cap_s, s.healthy_after_s, rng=self._rng)
 
 
 class _ChannelLink:
@@ -291,13 +202,9 @@ class _ChannelLink:
         """Replace a gone channel with a new one and resubscribe every topic."""
         old = self.info.id
         self.info = await self.stream._create_channel()
-        await self.stream.emit(
-            StreamHealth(
-                state=StreamState.RECONNECTING,
-                channel_id=self.info.id,
-                reconnects=self.stream.stats.reconnects,
-                detail=f"channel {old} gone ({why}); new channel with {len(self.topics)} topic(s)",
-            )
+        await self._health(
+            StreamState.RECONNECTING,
+            f"channel {old} gone ({why}); new channel with {len(self.topics)} topic(s)",
         )
         if not self.topics:
             return []
@@ -336,18 +243,10 @@ class _ChannelLink:
         return time.monotonic() - self._last_heartbeat
 
     async def _health(self, state: StreamState, detail: str, **extra: Any) -> None:
-        await self.stream.emit(
-            StreamHealth(
-                state=state,
-                channel_id=self.info.id,
-                reconnects=self.stream.stats.reconnects,
-                detail=detail,
-                **extra,
-            )
-        )
+        await self.stream.report(state, detail, self.info.id, **extra)
 
     async def _run(self) -> None:
-        backoff = self.stream._new_backoff()
+        backoff = self.stream.new_backoff()
         gap_started: datetime | None = None
         first = True
         while True:
@@ -359,13 +258,11 @@ class _ChannelLink:
                 reason = await self._session(backoff, gap_started)
             except asyncio.CancelledError:
                 raise
-            except websockets.ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd else 1006
-                reason = f"socket closed (code {code})"
-            except websockets.InvalidStatus as exc:
-                reason = f"handshake refused ({exc.response.status_code})"
-            except (OSError, asyncio.TimeoutError, websockets.InvalidHandshake) as exc:
-                reason = f"cannot connect ({type(exc).__name__})"
+            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+                failure = socket_failure(exc)
+                if failure is None:
+                    raise
+                reason = failure
             finally:
                 self._connected = False
             if gap_started is None:

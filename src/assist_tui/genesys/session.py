@@ -6,8 +6,10 @@ from types import TracebackType
 
 import httpx
 
-from assist_tui.config import GenesysSettings, StreamSettings
+from assist_tui.config import DialectSettings, GenesysSettings, StreamSettings
 from assist_tui.genesys.auth import ClientCredentials, TokenProvider
+from assist_tui.genesys.dialect_stream import DialectStream, make_dialect
+from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.notifications import NotificationStream
 from assist_tui.genesys.rest import GenesysApi
 
@@ -48,6 +50,18 @@ class GenesysSession:
 
     def notifications(self, stream_settings: StreamSettings) -> NotificationStream:
         return NotificationStream(self.api, stream_settings)
+
+    def open_stream(
+        self, stream_settings: StreamSettings, dialect_settings: DialectSettings | None = None
+    ) -> EventFeed:
+        """The stream ``stream_settings.source`` names: Notifications or a seed dialect."""
+        if stream_settings.source == "notifications":
+            return self.notifications(stream_settings)
+        dialect = make_dialect(stream_settings.source, dialect_settings or DialectSettings())
+        ws_base = self.settings.api_url.replace("https://", "wss://", 1).replace(
+            "http://", "ws://", 1
+        )
+        return DialectStream(self.api, stream_settings, dialect, ws_base)
 
     async def aclose(self) -> None:
         await self.http.aclose()

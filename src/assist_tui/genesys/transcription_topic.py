@@ -6,12 +6,12 @@ noted on the update (``adjustments``) so later stages can count it.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assist_tui.genesys.dialects.base import clamp_confidence
 from assist_tui.model import (
     ConversationEnded,
     Speaker,
@@ -67,23 +67,11 @@ class TranscriptionMessage(_Lenient):
     status: WireStatus | None = None
 
 
-def _clamp(value: float | None, what: str, notes: list[str]) -> float:
-    if value is None or not math.isfinite(value):
-        notes.append(
-            f"{what} confidence missing" if value is None else f"{what} confidence {value}"
-        )
-        return 0.0
-    if value < 0.0 or value > 1.0:
-        notes.append(f"{what} confidence {value:g} clamped")
-        return min(max(value, 0.0), 1.0)
-    return value
-
-
 def _word(wire: WireWord, notes: list[str]) -> dict[str, object]:
     offset = wire.offset_ms if wire.offset_ms is not None else wire.start_time_ms
     return {
         "text": wire.word,
-        "confidence": _clamp(wire.confidence, "word", notes),
+        "confidence": clamp_confidence(wire.confidence, "word", notes),
         "offset_ms": max(offset or 0, 0),
         "duration_ms": max(wire.duration_ms or 0, 0),
     }
@@ -117,7 +105,7 @@ def translate(
                     "utterance_id": transcript.utterance_id,
                     "text": text,
                     "words": words,
-                    "confidence": _clamp(best.confidence, "utterance", notes),
+                    "confidence": clamp_confidence(best.confidence, "utterance", notes),
                     "is_final": transcript.is_final,
                     "language": transcript.dialect,
                     "offset_ms": max(best.offset_ms, 0) if best.offset_ms is not None else None,

@@ -58,13 +58,21 @@ class AssistApp(App[None]):
         Binding("f8", "save_screenshot", "Screenshot", id="screenshot", show=False),
     ]
 
-    def __init__(self, settings: Settings, *, export_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        export_dir: Path | None = None,
+        engine: AssistEngine | None = None,
+    ) -> None:
+        """``engine``: show this engine's state instead of starting one (replays, snapshots)."""
         super().__init__()
         self.settings = settings
-        self.engine: AssistEngine | None = None
+        self.engine: AssistEngine | None = engine
+        self._own_engine = engine is None
         self.label = "DEMO" if settings.use_emulator else settings.genesys.resolved_region.name
         self.export_dir = export_dir or data_dir() / "exports"
-        self.audit: AuditStore | None = None
+        self.audit: AuditStore | None = engine.audit if engine is not None else None
         self.notice = ""
         self._filter = ""
         self._engine_worker: Worker[None] | None = None
@@ -104,9 +112,10 @@ class AssistApp(App[None]):
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self.query_one("#conv-filter", Input).display = False
-        self._engine_worker = self.run_worker(
-            self._run_engine(), name="engine", group="engine", exit_on_error=False
-        )
+        if self._own_engine:
+            self._engine_worker = self.run_worker(
+                self._run_engine(), name="engine", group="engine", exit_on_error=False
+            )
         self.set_interval(1 / FRAME_RATE_HZ, self.refresh_view)
         self.query_one(ConversationTable).focus()
 

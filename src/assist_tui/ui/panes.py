@@ -36,6 +36,8 @@ class StatusBar(Static):
         text.append(" assist-tui ", "bold reverse")
         mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
         text.append(f" {label} ", mode_style)
+        if engine is not None:
+            text.append(f" source {engine.platform.source} ", "bold reverse")
         if engine is None:
             text.append("  starting…", "dim")
             self.update(text)
@@ -47,12 +49,13 @@ class StatusBar(Static):
             text.append("  ● connected", "green")
             age = engine.stream.heartbeat_age() if engine.stream else None
             if age is not None:
-                text.append(f" (heartbeat {age:.0f} s ago)", "dim")
+                alive = "heartbeat" if engine.platform.source == "notifications" else "last frame"
+                text.append(f" ({alive} {age:.0f} s ago)", "dim")
         elif health.state is StreamState.RECONNECTING:
             wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
             text.append(f"  ◌ reconnecting (attempt {health.attempt}{wait})", "bold yellow")
         else:
-            text.append("  ✕ closed", "red")
+            text.append(f"  ✕ closed: {health.detail[:90]}", "red")
         m = engine.metrics
         text.append(f"  {m.rate.rate():.1f} ev/s", "bold")
         text.append(f"  reconnects {engine.reconnects}")
@@ -134,7 +137,7 @@ class ConversationTable(DataTable[Text | str]):
 
 
 class HitsTable(DataTable[Text | str]):
-    """Hits and suggestions of the selected conversation, newest first."""
+    """Hits, insights and suggestions of the selected conversation, newest first."""
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -152,6 +155,8 @@ class HitsTable(DataTable[Text | str]):
         # Rebuilt only when its content changed, not on every event of the conversation.
         signature = (
             state.hit_count,
+            len(state.insights),
+            state.insights[-1].insight_id if state.insights else None,
             tuple((s.suggestion_id, s.outcome) for s in state.suggestions.values()),
         )
         if state.conversation_id == self._for and signature == self._signature:
@@ -170,6 +175,20 @@ class HitsTable(DataTable[Text | str]):
                         f"{hit.rule_id}: “{hit.matched}”",
                         Text(hit.severity, style=severity.get(hit.severity, "")),
                         f"{hit.relevance:.2f}",
+                        "",
+                    ),
+                )
+            )
+        for insight in state.insights:
+            rows.append(
+                (
+                    insight.received_at,
+                    (
+                        insight.received_at.astimezone().strftime("%H:%M:%S"),
+                        Text(f"insight {insight.insight_type}", style="bold magenta"),
+                        f"{insight.snippet[:70]} (conf {insight.confidence:.2f})",
+                        "",
+                        f"{insight.relevance:.2f}",
                         "",
                     ),
                 )

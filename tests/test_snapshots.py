@@ -1,0 +1,74 @@
+"""Snapshot tests of the dashboard at a wide and an 80x24 terminal, from a scripted engine.
+
+Update after an intended UI change with ``pytest tests/test_snapshots.py --snapshot-update``
+and review the SVGs in ``tests/__snapshots__/`` (the failure report shows the difference).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from assist_tui.ui.app import AssistApp
+from assist_tui.ui.panes import ConversationTable, HitsTable
+from assist_tui.ui.transcript import TranscriptView
+
+from .scripted_engine import scripted_engine
+from .test_dashboard import demo_settings
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def scripted_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AssistApp:
+    monkeypatch.setenv("TZ", "UTC")  # times on screen do not depend on the machine
+    time.tzset()
+    engine = asyncio.run(scripted_engine(tmp_path))
+    return AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+
+
+async def settled(pilot: Pilot[Any]) -> None:
+    """Wait until every pane has drawn the scripted state."""
+    app = pilot.app
+    for _ in range(200):
+        table = app.query_one(ConversationTable)
+        if (
+            table.row_count == 3
+            and app.query_one(TranscriptView)._rows
+            and app.query_one(HitsTable).row_count
+        ):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause(0.3)  # gauges refresh at 4 Hz
+
+
+def test_dashboard_wide(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    assert snap_compare(scripted_app, terminal_size=(140, 40), run_before=settled)
+
+
+def test_dashboard_narrow(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    assert snap_compare(scripted_app, terminal_size=(80, 24), run_before=settled)
+
+
+def test_second_conversation_selected(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    async def select_second(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("down")
+        await settled(pilot)
+
+    assert snap_compare(scripted_app, terminal_size=(140, 40), run_before=select_second)
+
+
+def test_help_screen(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    async def help_open(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+
+    assert snap_compare(scripted_app, terminal_size=(140, 40), run_before=help_open)
