@@ -33,11 +33,15 @@ class StatusBar(Static):
 
     def update_from(self, engine: AssistEngine | None, label: str, notice: str = "") -> None:
         text = Text()
-        text.append(" assist-tui ", "bold reverse")
+        # At 80 columns the counts matter more than the emulator's URL and the app's name.
+        compact = 0 < self.size.width < 100
+        if not compact:
+            text.append(" assist-tui ", "bold reverse")
         mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
-        text.append(f" {label} ", mode_style)
+        text.append(f" {label.split()[0] if compact and label else label} ", mode_style)
         if engine is not None:
-            text.append(f" source {engine.platform.source} ", "bold reverse")
+            source = engine.platform.source
+            text.append(f" {source} " if compact else f" source {source} ", "bold reverse")
         if engine is None:
             text.append("  starting…", "dim")
             self.update(text)
@@ -48,7 +52,7 @@ class StatusBar(Static):
         elif health.state is StreamState.CONNECTED:
             text.append("  ● connected", "green")
             age = engine.stream.heartbeat_age() if engine.stream else None
-            if age is not None:
+            if age is not None and not compact:
                 alive = "heartbeat" if engine.platform.source == "notifications" else "last frame"
                 text.append(f" ({alive} {age:.0f} s ago)", "dim")
         elif health.state is StreamState.RECONNECTING:
@@ -58,9 +62,9 @@ class StatusBar(Static):
             text.append(f"  ✕ closed: {health.detail[:90]}", "red")
         m = engine.metrics
         text.append(f"  {m.rate.rate():.1f} ev/s", "bold")
-        text.append(f"  reconnects {engine.reconnects}")
+        text.append(f"  {'reconn' if compact else 'reconnects'} {engine.reconnects}")
         rejected = m.rejected_total
-        text.append(f"  rejected {rejected}", "red" if rejected else "")
+        text.append(f"  {'rej' if compact else 'rejected'} {rejected}", "red" if rejected else "")
         paused = sum(1 for s in engine.conversations.values() if s.paused)
         if paused:
             text.append(f"  ⏸ PAUSED {paused}", "bold black on yellow")
