@@ -14,7 +14,7 @@ from assist_tui.config import DialectSettings
 from assist_tui.emulator.calls import LiveCall
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.genesys.dialect_stream import DialectStream, make_dialect
-from assist_tui.genesys.dialects.insights import StreamLimitError
+from assist_tui.genesys.dialects.insights import InsightsDialect, StreamLimitError
 from assist_tui.genesys.discovery import transcription_topic
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.logs import setup_logging
@@ -287,3 +287,16 @@ async def test_conversations_stream_keeps_only_followed_conversations(
     assert not finals(collector, other)
     assert {u.speaker for u in finals(collector, followed)} == {Speaker.AGENT, Speaker.CUSTOMER}
     assert all(r.reason for r in collector.of(RejectedFrame))
+
+
+async def test_a_subscription_outside_the_schema_is_refused_before_sending(
+    emulator: EmulatorServer,
+) -> None:
+    call = emulator.emulator.director.prepare("billing-dispute")
+    async with streaming(emulator, "insights") as (stream, _):
+        assert isinstance(stream.dialect, InsightsDialect)
+        stream.dialect.filters.append({"type": "regex", "attribute": "insight_type", "value": "."})
+        refused = await stream.subscribe([transcription_topic(call.conversation_id)])
+    assert refused and "filters allow eq, in, gte, lte" in refused[0].reason
+    assert not stream.conversations
+    assert emulator.emulator.dialects.subscribes == 0  # nothing was sent

@@ -22,7 +22,13 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from assist_tui.config import DialectSettings, StreamSettings
 from assist_tui.genesys.backoff import Backoff
-from assist_tui.genesys.dialects.base import Ack, Dialect, Outgoing, PolicyViolation
+from assist_tui.genesys.dialects.base import (
+    Ack,
+    Dialect,
+    Outgoing,
+    PolicyViolation,
+    SubscriptionInvalid,
+)
 from assist_tui.genesys.dialects.conversations_stream import ConversationsStreamDialect
 from assist_tui.genesys.dialects.insights import InsightsDialect
 from assist_tui.genesys.dialects.transcription import TranscriptionDialect
@@ -137,6 +143,17 @@ class DialectStream(EventFeed):
                     refused.append(await self._refuse(topic, str(exc)))
                     continue
                 fresh.append(cid)
+            if fresh:
+                try:  # refused here, before anything is sent, if it breaks the schema
+                    whole = self.dialect.resubscribe == "whole-set"
+                    self.dialect.subscribe_messages(
+                        [*self.conversations, *fresh] if whole else fresh
+                    )
+                except SubscriptionInvalid as exc:
+                    for cid in fresh:
+                        self.dialect.forget(cid)
+                        refused.append(await self._refuse(wanted[cid], str(exc)))
+                    fresh = []
             if not fresh:
                 return refused
             for cid in fresh:
