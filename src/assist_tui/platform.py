@@ -46,7 +46,10 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
         genesys = settings.genesys
         async with GenesysSession(genesys) as session:
             yield Platform(
-                session, genesys.resolved_region.name, settings.stream, None, settings.dialect
+                session,
+                genesys.resolved_region.name,
+                settings.stream,
+                dialect_settings=settings.dialect,
             )
         return
     async with EmulatorServer(settings.emulator) as server:
@@ -59,4 +62,10 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             update={"heartbeat_interval_s": settings.emulator.heartbeat_interval_s}
         )
         async with GenesysSession(genesys, credentials=credentials) as session:
-            yield Platform(session, f"DEMO {server.url}", stream, server, settings.dialect)
+            yield Platform(
+                session,
+                f"DEMO {server.url}",
+                stream,
+                emulator=server,
+                dialect_settings=settings.dialect,
+            )

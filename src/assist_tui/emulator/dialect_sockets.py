@@ -39,7 +39,6 @@ class DialectSocket:
     audio: bool = True
     insight_types: set[str] | None = None
     confidence: tuple[float, float] = (0.0, 1.0)
-    sent: int = 0
     insights_sent: int = 0
 
 
@@ -196,16 +195,15 @@ class DialectHub:
             for key in [k for k in self._spoken_until if k[0] == cid]:
                 del self._spoken_until[key]
             return
-        interrupted = self._interrupts(call, event)
         if not self.sockets:
-            return
+            return  # the default (Notifications) demo: nothing to track per event
+        interrupted = self._interrupts(call, event)
         now = datetime.now(timezone.utc)
         for socket in list(self.sockets):
             if not socket.every_conversation and cid not in socket.conversations:
                 continue
             for frame in self._frames(socket, call, event, interrupted, now):
                 socket.conn.send(frame)
-                socket.sent += 1
 
     def _interrupts(self, call: LiveCall, event: RecognitionEvent) -> bool:
         other = "agent" if event.speaker == "customer" else "customer"

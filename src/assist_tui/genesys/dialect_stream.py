@@ -12,7 +12,6 @@ import contextlib
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,7 @@ from assist_tui.genesys.dialects.transcription import TranscriptionDialect
 from assist_tui.genesys.dialects.transcripts import TranscriptsDialect
 from assist_tui.genesys.discovery import transcription_topic
 from assist_tui.genesys.errors import GenesysError, NotFoundError
-from assist_tui.genesys.feed import EventFeed, socket_failure
+from assist_tui.genesys.feed import EventFeed, SocketFailure, socket_failure
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.genesys.transcription_topic import TOPIC
 from assist_tui.genesys.urls import check_transport, redact_url
@@ -99,7 +98,6 @@ class DialectStream(EventFeed):
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._pending: dict[str, asyncio.Future[Ack]] = {}
-        self._order: deque[str] = deque()
         self._last_traffic: float | None = None
         self._reconnect_requested = False
         self.fatal: str | None = None  # why the stream stopped for good (until changed)
@@ -178,9 +176,7 @@ class DialectStream(EventFeed):
                 return
             mode = self.dialect.resubscribe
             if mode == "per-conversation":
-                for message in self.dialect.unsubscribe_messages(gone):
-                    with contextlib.suppress(websockets.ConnectionClosed):
-                        await ws.send(message.text)
+                await self._send_unsubscribes(ws, gone)
             elif mode == "whole-set" and self.conversations:
                 messages = self.dialect.subscribe_messages(list(self.conversations))
                 with contextlib.suppress(GenesysError, websockets.ConnectionClosed):
@@ -206,27 +202,29 @@ class DialectStream(EventFeed):
             log.info("%s: subscribe while connected failed (%s); reconnecting", self.source, exc)
             ws.transport.abort()
             return []
-        return await self._drop_refused(failures, fresh)
+        return await self._drop_refused(ws, failures, fresh)
 
     async def _drop_refused(
-        self, failures: dict[str, str], fresh: list[str] | None = None
+        self, ws: ClientConnection, failures: dict[str, str], fresh: list[str]
     ) -> list[SubscriptionRejected]:
         refused: list[SubscriptionRejected] = []
+        gone: list[str] = []
         for key, reason in failures.items():
-            cids = [key.split("/", 1)[0]] if key != "subscription" else list(fresh or [])
+            cids = [key.split("/", 1)[0]] if key != "subscription" else fresh
             for cid in cids:
                 if cid in self.conversations:
                     self.conversations.pop(cid)
                     self.dialect.forget(cid)
+                    gone.append(cid)
                     refused.append(await self._refuse(transcription_topic(cid), reason))
-        ws = self._ws
-        if refused and ws is not None and self.dialect.resubscribe == "per-conversation":
-            # One participant refused, another maybe taken: let the whole conversation go.
-            gone = [r.topic.split(".")[2] for r in refused]
-            for message in self.dialect.unsubscribe_messages(gone):
-                with contextlib.suppress(websockets.ConnectionClosed):
-                    await ws.send(message.text)
+        # One participant refused, another maybe taken: let the whole conversation go.
+        await self._send_unsubscribes(ws, gone)
         return refused
+
+    async def _send_unsubscribes(self, ws: ClientConnection, conversation_ids: list[str]) -> None:
+        for message in self.dialect.unsubscribe_messages(conversation_ids):
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await ws.send(message.text)
 
     async def _request_reconnect(self, ws: ClientConnection) -> None:
         self._reconnect_requested = True
@@ -271,7 +269,6 @@ class DialectStream(EventFeed):
             return None
         future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._pending[message.ack_key] = future
-        self._order.append(message.ack_key)
         try:
             await ws.send(message.text)
             timeout = self.dialect.settings.ack_timeout_s
@@ -286,11 +283,10 @@ class DialectStream(EventFeed):
             return ack
         finally:
             self._pending.pop(message.ack_key, None)
-            with contextlib.suppress(ValueError):
-                self._order.remove(message.ack_key)
 
     def _resolve(self, ack: Ack) -> None:
-        key = ack.key if ack.key in self._pending else (self._order[0] if self._order else None)
+        # An answer that does not say what it answers goes to the oldest question.
+        key = ack.key if ack.key in self._pending else next(iter(self._pending), None)
         future = self._pending.get(key) if key is not None else None
         if future is not None and not future.done():
             future.set_result(ack)
@@ -332,14 +328,11 @@ class DialectStream(EventFeed):
                 if exc.response.status_code in (401, 403):
                     # A stale or revoked token looks like either: the next try gets a new one.
                     self.api.tokens.invalidate()
-                reason = socket_failure(exc) or "handshake refused"
+                reason = socket_failure(exc)
             except GenesysError as exc:  # an ack timeout, or a REST failure on the way
                 reason = str(exc)
-            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
-                failure = socket_failure(exc)
-                if failure is None:
-                    raise
-                reason = failure
+            except SocketFailure as exc:
+                reason = socket_failure(exc)
             finally:
                 self._ws = None
             if gap_started is None and not immediate:
@@ -383,7 +376,7 @@ class DialectStream(EventFeed):
                 async with self._lock:
                     ids = list(self.conversations)
                     failures = await self._exchange(ws, self.dialect.subscribe_messages(ids))
-                    await self._drop_refused(failures, ids)
+                    await self._drop_refused(ws, failures, ids)
                     self._ws = ws
                     if self.dialect.resubscribe == "reconnect" and ids != in_url:
                         await self._request_reconnect(ws)  # the set changed while connecting

@@ -65,16 +65,17 @@ class FinalsSeen:
         return False
 
 
-def socket_failure(exc: BaseException) -> str | None:
-    """Why a socket attempt failed, for people (None: not a socket failure)."""
+SocketFailure = (OSError, asyncio.TimeoutError, websockets.WebSocketException)
+
+
+def socket_failure(exc: OSError | asyncio.TimeoutError | websockets.WebSocketException) -> str:
+    """Why a socket attempt failed, for people."""
     if isinstance(exc, websockets.ConnectionClosed):
         return f"socket closed (code {exc.rcvd.code if exc.rcvd else 1006})"
     if isinstance(exc, websockets.InvalidStatus):
         return f"handshake refused ({exc.response.status_code})"
-    if isinstance(exc, (OSError, asyncio.TimeoutError, websockets.WebSocketException)):
-        # Only the type: some messages (an invalid URI) would repeat a token in the URL.
-        return f"cannot connect ({type(exc).__name__})"
-    return None
+    # Only the type: some messages (an invalid URI) would repeat a token in the URL.
+    return f"cannot connect ({type(exc).__name__})"
 
 
 def rejection_kind(reason: str) -> str:

@@ -26,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from assist_tui.config import StreamSettings
 from assist_tui.genesys.backoff import Backoff
 from assist_tui.genesys.errors import GenesysError, NotFoundError, ProtocolError
-from assist_tui.genesys.feed import EventFeed, socket_failure
+from assist_tui.genesys.feed import EventFeed, SocketFailure, socket_failure
 from assist_tui.genesys.notification_frames import Control, decode_frame
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.genesys.urls import check_transport, redact_url
@@ -258,11 +258,8 @@ class _ChannelLink:
                 reason = await self._session(backoff, gap_started)
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
-                failure = socket_failure(exc)
-                if failure is None:
-                    raise
-                reason = failure
+            except SocketFailure as exc:
+                reason = socket_failure(exc)
             finally:
                 self._connected = False
             if gap_started is None:

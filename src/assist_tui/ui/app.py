@@ -25,7 +25,7 @@ from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless import store_paths
 from assist_tui.platform import open_platform
 from assist_tui.sinks.outbox import Outbox
-from assist_tui.ui.panes import ConversationTable, Gauges, HitsTable, StatusBar
+from assist_tui.ui.panes import NARROW_WIDTH, ConversationTable, Gauges, HitsTable, StatusBar
 from assist_tui.ui.screens import AuditScreen, ConfirmScreen, SubscribeScreen
 from assist_tui.ui.themes import DEFAULT_THEME, load_themes
 from assist_tui.ui.transcript import TranscriptView
@@ -35,7 +35,6 @@ FRAME_RATE_HZ = 12
 # rows come or go); the transcript keeps the full frame rate.
 TABLE_EVERY = 6  # frames: 2 Hz
 GAUGES_EVERY = 3  # frames: 4 Hz
-NARROW_WIDTH = 100
 
 
 class AssistApp(App[None]):

@@ -14,6 +14,8 @@ from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.model import AudioStatus, StreamState
 
+NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
+
 AUDIO_BADGES = {
     AudioStatus.UNKNOWN: ("·", "dim"),
     AudioStatus.GOOD: ("good", "green"),
@@ -34,7 +36,7 @@ class StatusBar(Static):
     def update_from(self, engine: AssistEngine | None, label: str, notice: str = "") -> None:
         text = Text()
         # At 80 columns the counts matter more than the emulator's URL and the app's name.
-        compact = 0 < self.size.width < 100
+        compact = 0 < self.size.width < NARROW_WIDTH
         if not compact:
             text.append(" assist-tui ", "bold reverse")
         mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
@@ -159,7 +161,6 @@ class HitsTable(DataTable[Text | str]):
         # Rebuilt only when its content changed, not on every event of the conversation.
         signature = (
             state.hit_count,
-            len(state.insights),
             state.insights[-1].insight_id if state.insights else None,
             tuple((s.suggestion_id, s.outcome) for s in state.suggestions.values()),
         )

@@ -33,8 +33,12 @@ from assist_tui.genesys.errors import NotFoundError
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.model import AudioMetrics, Speaker, StreamEvent, UtteranceUpdate
 
-PURPOSES = {"agent": Speaker.AGENT, "user": Speaker.AGENT, "customer": Speaker.CUSTOMER}
-PURPOSES |= {"external": Speaker.CUSTOMER}
+PURPOSES = {
+    "agent": Speaker.AGENT,
+    "user": Speaker.AGENT,
+    "customer": Speaker.CUSTOMER,
+    "external": Speaker.CUSTOMER,
+}
 
 
 class _Strict(BaseModel):
