@@ -1,5 +1,5 @@
-"""The dashboard driven by keys (Pilot), against the in-process emulator: the real app,
-the real engine worker, real sockets."""
+"""The dashboard driven by keys (Pilot), against the demo emulator: the real app, the
+real engine process (started by the app's worker), real sockets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from assist_tui.audit.store import AuditReader
 from assist_tui.config import Settings
+from assist_tui.engine.snapshot import ConversationRow
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.panes import ConversationTable
 from assist_tui.ui.screens import AuditScreen, ConfirmScreen, SubscribeScreen
@@ -35,9 +37,7 @@ async def dashboard(
 ) -> AsyncIterator[tuple[AssistApp, Pilot[None]]]:
     app = AssistApp(demo_settings(), export_dir=tmp_path / "exports")
     async with app.run_test(size=size) as pilot:
-        await until(
-            pilot, lambda: app.engine is not None and len(app.engine.conversations) >= 2, 30
-        )
+        await until(pilot, lambda: len(app.rows) >= 2, 30)
         await until(pilot, lambda: app.query_one(ConversationTable).row_count >= 2)
         yield app, pilot
 
@@ -51,10 +51,19 @@ async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: floa
         waited += 0.05
 
 
-def audit_kinds(app: AssistApp) -> list[str]:
-    assert app.audit is not None
-    app.audit.flush()
-    return [r.kind for r in app.audit.records()]
+async def audit_kinds(app: AssistApp) -> list[str]:
+    """What the engine process has audited, read from its store as the audit screen does."""
+    assert app.link is not None
+    await app.link.flush_audit()
+    reader = AuditReader(app.link.audit_path)
+    try:
+        return [r.kind for r in reader.records()]
+    finally:
+        reader.close()
+
+
+def row(app: AssistApp, cid: str) -> ConversationRow | None:
+    return next((r for r in app.rows if r.conversation_id == cid), None)
 
 
 async def test_live_dashboard_shows_transcript_hits_and_status(tmp_path: Path) -> None:
@@ -65,7 +74,7 @@ async def test_live_dashboard_shows_transcript_hits_and_status(tmp_path: Path) -
         await until(pilot, lambda: "● connected" in str(status.render()), 5)
         assert "DEMO" in str(status.render())
         table = app.query_one(ConversationTable)
-        assert table.selected in app.engine.conversations  # type: ignore[union-attr]
+        assert row(app, table.selected or "") is not None
         await pilot.press("down")
         await pilot.pause(0.2)
         assert table.cursor_row == 1
@@ -74,31 +83,32 @@ async def test_live_dashboard_shows_transcript_hits_and_status(tmp_path: Path) -
 async def test_pause_freezes_display_and_resume_catches_up(tmp_path: Path) -> None:
     async with dashboard(tmp_path) as (app, pilot):
         cid = app.query_one(ConversationTable).selected
-        assert app.engine is not None and cid is not None
+        assert cid is not None
+        transcript = app.query_one(TranscriptView)
+        await until(pilot, lambda: app.view is not None and app.view.gauges is not None)
         await pilot.press("p")
-        state = app.engine.conversations[cid]
-        assert state.paused and app.query_one(TranscriptView).frozen
-        shown = list(app.query_one(TranscriptView)._keys)
-        finals_then = state.finals
-        await until(pilot, lambda: state.finals > finals_then, 20)  # engine keeps buffering
-        assert app.query_one(TranscriptView)._keys == shown
+        await until(pilot, lambda: app.view.gauges.paused)  # type: ignore[union-attr]
+        assert transcript.frozen
+        shown = list(transcript._keys)
+        finals_then = app.view.gauges.finals  # type: ignore[union-attr]
+        # The engine keeps buffering while the display stays as it was.
+        await until(pilot, lambda: app.view.gauges.finals > finals_then, 20)  # type: ignore[union-attr]
+        assert transcript._keys == shown
         await pilot.press("p")
-        assert not state.paused
-        await pilot.pause(0.3)
-        assert len(app.query_one(TranscriptView)._keys) >= len(shown)
-        kinds = audit_kinds(app)
+        await until(pilot, lambda: not app.view.gauges.paused)  # type: ignore[union-attr]
+        await until(pilot, lambda: len(transcript._keys) > len(shown), 10)  # caught up
+        kinds = await audit_kinds(app)
         assert "pause" in kinds and "resume" in kinds
 
 
 async def test_pause_all_and_resume_all(tmp_path: Path) -> None:
     async with dashboard(tmp_path) as (app, pilot):
-        assert app.engine is not None
         await pilot.press("P")
-        assert all(s.paused for s in app.engine.conversations.values())
+        await until(pilot, lambda: all(r.paused for r in app.rows), 5)
         # Shown at once by the command itself, not at the next 2 Hz refresh.
         assert "PAUSED" in str(app.query_one("#status").render())
         await pilot.press("P")
-        assert not any(s.paused for s in app.engine.conversations.values())
+        await until(pilot, lambda: not any(r.paused for r in app.rows), 5)
 
 
 async def test_reset_context_asks_first(tmp_path: Path) -> None:
@@ -107,20 +117,24 @@ async def test_reset_context_asks_first(tmp_path: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
         await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-        assert "reset_context" not in audit_kinds(app)
+        assert "reset_context" not in await audit_kinds(app)
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await until(pilot, lambda: "reset_context" in audit_kinds(app))
+        await until(pilot, lambda: app.view is not None and app.screen is app.screen_stack[0])
+        for _ in range(50):
+            if "reset_context" in await audit_kinds(app):
+                break
+            await pilot.pause(0.1)
+        assert "reset_context" in await audit_kinds(app)
 
 
 async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) -> None:
     async with dashboard(tmp_path) as (app, pilot):
-        assert app.engine is not None
         cid = app.query_one(ConversationTable).selected
         assert cid is not None
         await pilot.press("u")
-        await until(pilot, lambda: cid not in app.engine.conversations)  # type: ignore[union-attr]
+        await until(pilot, lambda: row(app, cid) is None)
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SubscribeScreen), 20)
         # Type-ahead: the conversation's id narrows the list to it; space picks it.
@@ -129,8 +143,8 @@ async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) 
         choices = app.screen.query_one("#choices")
         assert choices.option_count == 1  # type: ignore[attr-defined]
         await pilot.press("enter")  # the filter left one: enter takes it
-        await until(pilot, lambda: cid in app.engine.conversations)  # type: ignore[union-attr]
-        assert audit_kinds(app).count("subscribe") >= 3
+        await until(pilot, lambda: row(app, cid) is not None)
+        assert (await audit_kinds(app)).count("subscribe") >= 3
 
 
 async def test_audit_screen_verifies_and_exports(tmp_path: Path) -> None:
@@ -154,9 +168,10 @@ async def test_audit_screen_verifies_and_exports(tmp_path: Path) -> None:
 
 async def test_export_filter_theme_help_and_screenshot(tmp_path: Path) -> None:
     async with dashboard(tmp_path) as (app, pilot):
-        state = app.engine.conversations[app.query_one(ConversationTable).selected]  # type: ignore[index, union-attr]
-        await until(pilot, lambda: state.finals > 0, 20)
+        cid = app.query_one(ConversationTable).selected
+        await until(pilot, lambda: (r := row(app, cid or "")) is not None and r.finals > 0, 20)
         await pilot.press("e")
+        await until(pilot, lambda: any((tmp_path / "exports").glob("transcript-*.txt")), 5)
         exported = list((tmp_path / "exports").glob("transcript-*.txt"))
         assert exported and "(redacted)" in exported[0].read_text()
         before = app.theme

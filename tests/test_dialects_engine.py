@@ -97,17 +97,17 @@ async def test_dashboard_names_the_source_and_shows_insights(tmp_path: Path) -> 
     async with app.run_test(size=(140, 40)) as pilot:
         status = app.query_one("#status")
         await until(pilot, lambda: "source insights" in str(status.render()), 20)
-        await until(
-            pilot,
-            lambda: (
-                app.engine is not None
-                and any(s.insights for s in app.engine.conversations.values())
-            ),
-            40,
-        )
-        engine = app.engine
-        assert engine is not None
-        with_insights = next(c for c, s in engine.conversations.items() if s.insights)
+        with_insights = None
+        for _ in range(400):  # the engine process is asked, as the dashboard asks it
+            for conversation in app.rows:
+                assert app.link is not None
+                view = await app.link.view(conversation.conversation_id, rows=False)
+                if view.content is not None and view.content.insights:
+                    with_insights = conversation.conversation_id
+            if with_insights:
+                break
+            await pilot.pause(0.1)
+        assert with_insights is not None, "no insights within 40 s"
         table = app.query_one("ConversationTable")
         while table.selected != with_insights:  # type: ignore[attr-defined]
             await pilot.press("down")

@@ -95,7 +95,33 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class AuditStore:
+class _Records:
+    """Reading by filters, shared by the writer and by read-only readers."""
+
+    _conn: sqlite3.Connection
+    _lock: threading.Lock
+
+    def records(
+        self,
+        *,
+        since: datetime | None = None,
+        conversation: str | None = None,
+        kinds: list[str] | None = None,
+        after_seq: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[AuditRecord]:
+        return _select(
+            self._conn,
+            self._lock,
+            since=since,
+            conversation=conversation,
+            kinds=kinds,
+            after_seq=after_seq,
+            limit=limit,
+        )
+
+
+class AuditStore(_Records):
     """Append records (buffered), flush them in one transaction, read and verify them.
 
     ``append`` is cheap and synchronous (it hashes in memory); ``flush`` writes the
@@ -172,39 +198,56 @@ class AuditStore:
         self._conn.close()
 
     # -- reading ---------------------------------------------------------------------------
-    def records(
-        self,
-        *,
-        since: datetime | None = None,
-        conversation: str | None = None,
-        kinds: list[str] | None = None,
-        after_seq: int = 0,
-        limit: int | None = None,
-    ) -> Iterator[AuditRecord]:
-        query = "SELECT seq, time, kind, conversation, actor, data, prev_hash, hash FROM audit"
-        clauses: list[str] = ["seq > ?"]
-        params: list[object] = [after_seq]
-        if since is not None:
-            clauses.append("time >= ?")
-            params.append(since.astimezone(timezone.utc).isoformat(timespec="microseconds"))
-        if conversation:
-            clauses.append("conversation = ?")
-            params.append(conversation)
-        if kinds:
-            clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
-            params.extend(kinds)
-        query += " WHERE " + " AND ".join(clauses) + " ORDER BY seq"
-        if limit is not None:
-            query += f" LIMIT {int(limit)}"
-        with self._lock:
-            rows = self._conn.execute(query, params).fetchall()
-        for row in rows:
-            yield AuditRecord(
-                int(row[0]), row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7]
-            )
-
     def verify(self) -> VerifyResult:
         return verify_file(self.path, conn=self._conn, lock=self._lock)
+
+
+class AuditReader(_Records):
+    """Reads a store another process writes (the dashboard reads the engine's)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _select(
+    conn: sqlite3.Connection,
+    lock: threading.Lock,
+    *,
+    since: datetime | None,
+    conversation: str | None,
+    kinds: list[str] | None,
+    after_seq: int,
+    limit: int | None,
+) -> Iterator[AuditRecord]:
+    query = "SELECT seq, time, kind, conversation, actor, data, prev_hash, hash FROM audit"
+    clauses: list[str] = ["seq > ?"]
+    params: list[object] = [after_seq]
+    if since is not None:
+        clauses.append("time >= ?")
+        params.append(since.astimezone(timezone.utc).isoformat(timespec="microseconds"))
+    if conversation:
+        clauses.append("conversation = ?")
+        params.append(conversation)
+    if kinds:
+        clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
+        params.extend(kinds)
+    query += " WHERE " + " AND ".join(clauses) + " ORDER BY seq"
+    if limit is not None:
+        query += f" LIMIT {int(limit)}"
+    with lock:
+        rows = conn.execute(query, params).fetchall()
+    return (
+        AuditRecord(int(row[0]), row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7])
+        for row in rows
+    )
 
 
 def verify_file(

@@ -1,14 +1,18 @@
-"""The supervisor dashboard: the engine runs in a worker; the screen reads its state at a
-bounded frame rate and sends commands back. Nothing here parses wire frames."""
+"""The supervisor dashboard: the engine runs in its own process (started and watched by a
+worker); the screen asks it for a view at a bounded frame rate and sends commands back.
+Nothing here parses wire frames or runs the pipeline."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -19,22 +23,32 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings, data_dir
-from assist_tui.engine.engine import AssistEngine
-from assist_tui.headless import store_paths
-from assist_tui.platform import open_platform
-from assist_tui.sinks.outbox import Outbox
-from assist_tui.ui.panes import NARROW_WIDTH, ConversationTable, Gauges, HitsTable, StatusBar
+from assist_tui.engine.link import EngineCommandError, EngineLink, EngineStopped, LocalLink
+from assist_tui.engine.remote import EngineProcess
+from assist_tui.engine.snapshot import ConversationContent, ConversationRow, EngineView
+from assist_tui.ui.panes import (
+    NARROW_WIDTH,
+    ConversationTable,
+    Gauges,
+    HitsTable,
+    StatusBar,
+    TextPane,
+)
 from assist_tui.ui.screens import AuditScreen, ConfirmScreen, SubscribeScreen
 from assist_tui.ui.themes import DEFAULT_THEME, load_themes
 from assist_tui.ui.transcript import TranscriptView
 
+if TYPE_CHECKING:
+    from assist_tui.engine.engine import AssistEngine
+
 FRAME_RATE_HZ = 12
-# Tables re-render whole rows on any cell change: they refresh at a lower rate (unless
-# rows come or go); the transcript keeps the full frame rate.
+# Tables re-render whole rows on any cell change: they refresh at a lower rate (unless a
+# command just changed them); the transcript keeps the full frame rate.
 TABLE_EVERY = 6  # frames: 2 Hz
 GAUGES_EVERY = 3  # frames: 4 Hz
+COMMAND_ERRORS = (EngineCommandError, EngineStopped)
+GC_THRESHOLDS = (10_000, 20, 50)  # Python's defaults: 700, 10, 10
 
 
 class AssistApp(App[None]):
@@ -64,16 +78,21 @@ class AssistApp(App[None]):
         export_dir: Path | None = None,
         engine: AssistEngine | None = None,
     ) -> None:
-        """``engine``: show this engine's state instead of starting one (replays, snapshots)."""
+        """``engine``: show this in-process engine instead of starting the engine process
+        (replays, snapshot tests)."""
         super().__init__()
         self.settings = settings
-        self.engine: AssistEngine | None = engine
-        self._own_engine = engine is None
         self.label = "DEMO" if settings.use_emulator else settings.genesys.resolved_region.name
+        self.link: EngineLink | None = LocalLink(engine, self.label) if engine is not None else None
+        self.view: EngineView | None = None  # the latest frame's view of the engine
+        self.rows: tuple[ConversationRow, ...] = ()
         self.export_dir = export_dir or data_dir() / "exports"
-        self.audit: AuditStore | None = engine.audit if engine is not None else None
         self.notice = ""
         self._filter = ""
+        self._content: ConversationContent | None = None
+        self._gauges_for: str | None = None
+        self._frame_due = asyncio.Event()
+        self._rows_due = True
         self._engine_worker: Worker[None] | None = None
         # Cheap self-measurement, read by benchmarks/ui_load.py.
         self.started_at = time.perf_counter()
@@ -93,7 +112,7 @@ class AssistApp(App[None]):
                 yield Input(placeholder="filter conversations (esc to clear)", id="conv-filter")
                 yield ConversationTable(id="conversations")
             with Vertical(id="centre"):
-                yield Static("transcript", id="transcript-title", classes="pane-title")
+                yield TextPane("transcript", id="transcript-title", classes="pane-title")
                 yield TranscriptView(id="transcript")
             with Vertical(id="right"):
                 yield Static("hits and suggestions", classes="pane-title")
@@ -111,200 +130,259 @@ class AssistApp(App[None]):
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self.query_one("#conv-filter", Input).display = False
-        if self._own_engine:
+        if self.link is None:
             self._engine_worker = self.run_worker(
                 self._run_engine(), name="engine", group="engine", exit_on_error=False
             )
-        self.set_interval(1 / FRAME_RATE_HZ, self.refresh_view)
+        self.run_worker(self._frames(), name="frames", group="frames")
         self.query_one(ConversationTable).focus()
+        # A full collection walks every live object (Textual's caches hold a great many):
+        # 100-200 ms in which no key is read. What exists after start-up is never garbage,
+        # so it is frozen out of the walk, and full collections are made rarer.
+        self._gc_thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+
+    def _on_exit_gc(self) -> None:
+        gc.set_threshold(*self._gc_thresholds)
+        gc.unfreeze()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "narrow")
 
     async def _run_engine(self) -> None:
-        audit_path, outbox_path = store_paths(self.settings)
-        self.audit = AuditStore(audit_path)
-        outbox = Outbox(outbox_path)
+        process = await EngineProcess.start(self.settings)
+        self.link = process
+        self.label = process.label
         try:
-            async with open_platform(self.settings) as platform:
-                self.label = platform.label
-                self.engine = AssistEngine(self.settings, platform, audit=self.audit, outbox=outbox)
-                await self.engine.run()
+            await process.run()
         finally:
-            self.audit.close()
-            outbox.close()
+            await process.close()
+
+    async def on_unmount(self) -> None:
+        self._on_exit_gc()
+        # Workers are cancelled, not awaited, at exit: the engine is closed here, in order.
+        if isinstance(self.link, EngineProcess):
+            await self.link.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._engine_worker and event.state is WorkerState.ERROR:
             error = event.worker.error
             self.notice = f"engine stopped: {error}"
             self.notify(f"The engine stopped: {error}", severity="error", timeout=30)
+            with contextlib.suppress(NoMatches):
+                self.query_one(StatusBar).update_from(self.view, self.label, self.notice)
 
     # -- the frame --------------------------------------------------------------------------
-    def refresh_view(self) -> None:
-        """Read engine state and update what changed; skipped while another screen shows."""
+    async def _frames(self) -> None:
+        """A frame at the frame rate, or at once when a key asks for one."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._frame_due.wait(), 1 / FRAME_RATE_HZ)
+            self._frame_due.clear()
+            await self.refresh_view()
+
+    async def refresh_view(self) -> None:
+        """Ask the engine for a view and show what changed; skipped while another screen
+        shows. Only the drawing counts as frame time (the engine answers meanwhile)."""
         if not self.screen_stack or self.screen is not self.screen_stack[0]:
             return
         try:
             status = self.query_one(StatusBar)
+            table = self.query_one(ConversationTable)
         except NoMatches:
             return  # the dashboard is being torn down
+        link = self.link
+        if link is None:
+            status.update_from(None, self.label, self.notice)
+            self._frame_drawn(time.perf_counter())
+            return
+        self._frame += 1
+        rows = self._rows_due or self._frame % TABLE_EVERY == 0 or bool(self._filter)
+        selected = table.selected
+        content = self._content
+        known = content.version if content and content.conversation_id == selected else None
+        try:
+            view = await link.view(selected, rows=rows, known_version=known)
+        except COMMAND_ERRORS:
+            return  # the engine worker reports it
         started = time.perf_counter()
         try:
-            self._refresh_panes(status)
-        finally:
-            done = time.perf_counter()
-            self.frame_seconds.append(done - started)
-            if self.first_frame_s is None:
-                self.first_frame_s = done - self.started_at
+            self._show(view, selected)
+        except NoMatches:
+            return
+        self._frame_drawn(started)
 
-    def _refresh_panes(self, status: StatusBar) -> None:
-        engine = self.engine
-        if engine is not None and engine.notices:
-            self.notice = engine.notices[-1]
-            self.notify(self.notice, timeout=8)
-            engine.notices.clear()
-        self._frame += 1
+    def _frame_drawn(self, started: float) -> None:
+        done = time.perf_counter()
+        self.frame_seconds.append(done - started)
+        if self.first_frame_s is None:
+            self.first_frame_s = done - self.started_at
+
+    def _show(self, view: EngineView, selected: str | None) -> None:
+        self.view = view
+        for notice in view.notices:
+            self.notice = notice
+            self.notify(notice, timeout=8)
+        table = self.query_one(ConversationTable)
         with self.batch_update():
-            if engine is None:
-                status.update_from(engine, self.label, self.notice)
+            if view.rows is not None:
+                self._rows_due = False
+                self.rows = view.rows
+                self.query_one(StatusBar).update_from(view, self.label, self.notice)
+                table.sync_rows(view.rows, self._filter)
+            if table.selected != selected:
+                self._frame_due.set()  # the selection moved meanwhile: its own frame follows
                 return
-            table = self.query_one(ConversationTable)
-            slow_tick = self._frame % TABLE_EVERY == 0
-            if slow_tick or table.row_count != len(engine.conversations) or self._filter:
-                status.update_from(engine, self.label, self.notice)
-                table.sync(engine, self._filter)
-            selected = table.selected
-            state = engine.conversations.get(selected) if selected else None
+            if view.content is not None:
+                self._content = view.content
+            content = self._content if view.gauges is not None else None
             transcript = self.query_one(TranscriptView)
-            title = self.query_one("#transcript-title", Static)
-            if state is None:
+            title = self.query_one("#transcript-title", TextPane)
+            if view.gauges is None or content is None:
                 transcript.clear()
-                title.update("transcript: press s to subscribe, or wait for live calls")
+                title.show("transcript: press s to subscribe, or wait for live calls")
+                self.query_one(HitsTable).sync(None)
+                self.query_one(Gauges).sync(None)
+                self._gauges_for = None
+                return
+            paused = " ⏸ paused: display frozen, engine buffering" if view.gauges.paused else ""
+            title.show(f"transcript {content.conversation_id}{paused}", layout=False)
+            transcript.frozen = view.gauges.paused
+            if view.content is not None:
+                transcript.show(content.lines)
+                self.query_one(HitsTable).sync(content)
             else:
-                paused = " ⏸ paused: display frozen, engine buffering" if state.paused else ""
-                title.update(f"transcript {state.conversation_id}{paused}")
-                transcript.frozen = state.paused
-                transcript.show(list(state.lines.values()))
-            self.query_one(HitsTable).sync(state)
-            if self._frame % GAUGES_EVERY == 0:
-                self.query_one(Gauges).sync(state)
+                transcript.refit()
+            # Gauges at their own rate, and at once for a newly selected conversation.
+            if self._frame % GAUGES_EVERY == 0 or self._gauges_for != content.conversation_id:
+                self._gauges_for = content.conversation_id
+                self.query_one(Gauges).sync(view.gauges)
 
     @on(ConversationTable.RowHighlighted)
     def _selected(self) -> None:
-        # A new selection shows at once: the panes it drives are redrawn right away.
-        try:
-            transcript = self.query_one(TranscriptView)
-            table = self.query_one(ConversationTable)
-        except NoMatches:
-            return  # a highlight that arrives while the dashboard is torn down
-        transcript.frozen = False
-        engine = self.engine
-        selected = table.selected
-        state = engine.conversations.get(selected) if engine and selected else None
-        if state is not None:
-            transcript.show(list(state.lines.values()))
-        self.query_one(HitsTable).sync(state)
-        self.query_one(Gauges).sync(state)
+        # A new selection shows at once: a frame is asked for now, not at the next tick.
+        with contextlib.suppress(NoMatches):
+            self.query_one(TranscriptView).frozen = False
+        self._frame_due.set()
 
     # -- actions ----------------------------------------------------------------------------
     def _selected_id(self) -> str | None:
         return self.query_one(ConversationTable).selected
 
-    def _require_engine(self) -> AssistEngine | None:
-        if self.engine is None or self.engine.stream is None:
+    def _require_link(self) -> EngineLink | None:
+        if self.link is None or self.view is None or not self.view.ready:
             self.notify("the engine is still starting", severity="warning")
             return None
-        return self.engine
+        return self.link
+
+    async def _command(self, command: Awaitable[object], done: str) -> bool:
+        """Run one engine command; say what it did, or why it was refused."""
+        try:
+            await command
+        except COMMAND_ERRORS as exc:
+            self.notify(f"refused: {exc}", severity="error")
+            return False
+        if done:
+            self.notify(done)
+        # The table and status show the command at once, not at their next slow refresh.
+        self._rows_due = True
+        await self.refresh_view()
+        return True
+
+    def _is_paused(self, cid: str) -> bool | None:
+        view = self.view
+        if view is not None and view.gauges is not None and view.gauges.conversation_id == cid:
+            return view.gauges.paused
+        return next((r.paused for r in self.rows if r.conversation_id == cid), None)
 
     @work(exclusive=True, group="subscribe")
     async def action_subscribe(self) -> None:
-        engine = self._require_engine()
-        if engine is None:
+        link = self._require_link()
+        if link is None:
             return
         try:
-            live = await engine.live_conversations()
-        except Exception as exc:
+            live = await link.live_conversations()
+        except COMMAND_ERRORS as exc:
             self.notify(f"cannot list live conversations: {exc}", severity="error")
             live = []
-        picked = await self.push_screen_wait(SubscribeScreen(live, set(engine.conversations)))
-        if picked:
-            rejected = await engine.subscribe(picked)
-            for r in rejected:
-                self.notify(f"refused: {r.topic} ({r.reason})", severity="warning")
-            self.notify(f"subscribed {len(picked) - len(rejected)} conversation(s)")
+        following = {r.conversation_id for r in self.rows}
+        picked = await self.push_screen_wait(SubscribeScreen(live, following))
+        if not picked:
+            return
+        try:
+            rejected = await link.subscribe(picked)
+        except COMMAND_ERRORS as exc:
+            self.notify(f"cannot subscribe: {exc}", severity="error")
+            return
+        for r in rejected:
+            self.notify(f"refused: {r.topic} ({r.reason})", severity="warning")
+        self.notify(f"subscribed {len(picked) - len(rejected)} conversation(s)")
+        self._rows_due = True
+        self._frame_due.set()
 
     async def action_unsubscribe(self) -> None:
-        engine = self._require_engine()
+        link = self._require_link()
         cid = self._selected_id()
-        if engine is None or cid is None:
+        if link is None or cid is None:
             return
-        await engine.unsubscribe([cid])
-        self.notify(f"unsubscribed {cid[:8]}")
+        await self._command(link.unsubscribe([cid]), f"unsubscribed {cid[:8]}")
 
-    def action_pause(self) -> None:
-        engine = self._require_engine()
+    async def action_pause(self) -> None:
+        link = self._require_link()
         cid = self._selected_id()
-        if engine is None or cid is None:
+        if link is None or cid is None:
             return
-        state = engine.conversations.get(cid)
-        if state is None:
+        paused = self._is_paused(cid)
+        if paused is None:
             return
-        if state.paused:
-            engine.resume(cid)
-            self.notify(f"resumed {cid[:8]}: caught up")
+        if paused:
+            await self._command(link.resume(cid), f"resumed {cid[:8]}: caught up")
         else:
-            engine.pause(cid)
-            self.notify(f"paused {cid[:8]}: display frozen, gauges live, nothing lost")
-        self._show_command_effect()
+            await self._command(
+                link.pause(cid), f"paused {cid[:8]}: display frozen, gauges live, nothing lost"
+            )
 
-    def _show_command_effect(self) -> None:
-        """Status and table show a command at once, not at their next slow refresh."""
-        if self.engine is not None:
-            self.query_one(StatusBar).update_from(self.engine, self.label, self.notice)
-            self.query_one(ConversationTable).sync(self.engine, self._filter)
-
-    def action_pause_all(self) -> None:
-        engine = self._require_engine()
-        if engine is None:
+    async def action_pause_all(self) -> None:
+        link = self._require_link()
+        if link is None:
             return
-        if any(not s.paused for s in engine.conversations.values()):
-            engine.pause()
-            self.notify("paused every conversation")
+        if any(not r.paused for r in self.rows):
+            await self._command(link.pause(), "paused every conversation")
         else:
-            engine.resume()
-            self.notify("resumed every conversation")
-        self._show_command_effect()
+            await self._command(link.resume(), "resumed every conversation")
 
     @work(exclusive=True, group="reset")
     async def action_reset(self) -> None:
-        engine = self._require_engine()
+        link = self._require_link()
         cid = self._selected_id()
-        if engine is None or cid is None:
+        if link is None or cid is None:
             return
         question = f"Reset the context of {cid[:8]}? (partials, keyword context and cooldowns)"
         if await self.push_screen_wait(ConfirmScreen(question)):
-            engine.reset_context(cid)
-            self.notify(f"context of {cid[:8]} reset (audited)")
+            await self._command(link.reset_context(cid), f"context of {cid[:8]} reset (audited)")
 
     def action_audit(self) -> None:
-        if self.audit is None:
+        if self.link is None:
             self.notify("the audit store is not open yet", severity="warning")
             return
-        self.push_screen(AuditScreen(self.audit, self.export_dir))
+        self.push_screen(AuditScreen(self.link.audit_path, self.export_dir, self.link.flush_audit))
 
-    def action_export(self) -> None:
-        engine = self.engine
+    async def action_export(self) -> None:
+        link = self.link
         cid = self._selected_id()
-        state = engine.conversations.get(cid) if engine and cid else None
-        if state is None:
+        content: ConversationContent | None = None
+        if link is not None and cid is not None:
+            with contextlib.suppress(*COMMAND_ERRORS):
+                content = (await link.view(cid, rows=False)).content
+        if cid is None or content is None:
             self.notify("select a conversation first", severity="warning")
             return
         self.export_dir.mkdir(parents=True, exist_ok=True)
         path = self.export_dir / f"transcript-{cid}-{datetime.now():%Y%m%d-%H%M%S}.txt"
         with path.open("w", encoding="utf-8") as out:
             out.write(f"# conversation {cid} (redacted)\n")
-            for line in state.lines.values():
+            for line in content.lines:
                 if line.is_final:
                     stamp = line.received_at.astimezone().strftime("%H:%M:%S")
                     out.write(f"{stamp} {line.speaker.value:<8} {line.text}\n")
@@ -318,6 +396,8 @@ class AssistApp(App[None]):
     @on(Input.Changed, "#conv-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self._filter = event.value.strip()
+        self._rows_due = True
+        self._frame_due.set()
 
     @on(Input.Submitted, "#conv-filter")
     def _filter_done(self) -> None:

@@ -1,5 +1,5 @@
 """The dashboard's panes other than the transcript: status bar, conversations, hits and
-suggestions, gauges. Each takes plain engine state and updates only what changed."""
+suggestions, gauges. Each takes a part of an engine view and updates only what changed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Sparkline, Static
 
 from assist_tui.config import QualitySettings
-from assist_tui.engine.conversation import ConversationState
-from assist_tui.engine.engine import AssistEngine
+from assist_tui.engine.snapshot import (
+    ConversationContent,
+    ConversationGauges,
+    ConversationRow,
+    EngineView,
+)
 from assist_tui.model import AudioStatus, StreamState
+from assist_tui.ui.conversation_list import Column, ConversationList
 
+HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
 
 AUDIO_BADGES = {
@@ -24,16 +30,28 @@ AUDIO_BADGES = {
 }
 
 
-def _duration(state: ConversationState) -> str:
-    end = state.ended_at or datetime.now(timezone.utc)
-    seconds = int((end - state.first_seen).total_seconds())
+def _duration(row: ConversationRow) -> str:
+    end = row.ended_at or datetime.now(timezone.utc)
+    seconds = int((end - row.first_seen).total_seconds())
     return f"{seconds // 60:d}:{seconds % 60:02d}"
 
 
-class StatusBar(Static):
+class TextPane(Static):
+    """A Static that repaints only when its content changed: an update costs a repaint
+    (and with ``layout`` a layout pass of the screen), which a busy frame cannot spare."""
+
+    _shown: Text | str | None = None
+
+    def show(self, content: Text | str, *, layout: bool = True) -> None:
+        if content != self._shown:
+            self._shown = content
+            self.update(content, layout=layout)
+
+
+class StatusBar(TextPane):
     """Mode, connection, rates, reconnects, rejected frames, paused state."""
 
-    def update_from(self, engine: AssistEngine | None, label: str, notice: str = "") -> None:
+    def update_from(self, view: EngineView | None, label: str, notice: str = "") -> None:
         text = Text()
         # At 80 columns the counts matter more than the emulator's URL and the app's name.
         compact = 0 < self.size.width < NARROW_WIDTH
@@ -41,105 +59,87 @@ class StatusBar(Static):
             text.append(" assist-tui ", "bold reverse")
         mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
         text.append(f" {label.split()[0] if compact and label else label} ", mode_style)
-        if engine is not None:
-            source = engine.platform.source
+        if view is not None:
+            source = view.source
             text.append(f" {source} " if compact else f" source {source} ", "bold reverse")
-        if engine is None:
+        if view is None:
             text.append("  starting…", "dim")
-            self.update(text)
+            self.show(text, layout=False)
             return
-        health = engine.health
+        health = view.health
         if health is None or health.state is StreamState.CONNECTING:
             text.append("  ○ connecting", "yellow")
         elif health.state is StreamState.CONNECTED:
             text.append("  ● connected", "green")
-            age = engine.stream.heartbeat_age() if engine.stream else None
+            age = view.heartbeat_age_s
             if age is not None and not compact:
-                alive = "heartbeat" if engine.platform.source == "notifications" else "last frame"
+                alive = "heartbeat" if view.source == "notifications" else "last frame"
                 text.append(f" ({alive} {age:.0f} s ago)", "dim")
         elif health.state is StreamState.RECONNECTING:
             wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
             text.append(f"  ◌ reconnecting (attempt {health.attempt}{wait})", "bold yellow")
         else:
             text.append(f"  ✕ closed: {health.detail[:90]}", "red")
-        m = engine.metrics
-        text.append(f"  {m.rate.rate():.1f} ev/s", "bold")
-        text.append(f"  {'reconn' if compact else 'reconnects'} {engine.reconnects}")
-        rejected = m.rejected_total
+        text.append(f"  {view.rate:.1f} ev/s", "bold")
+        text.append(f"  {'reconn' if compact else 'reconnects'} {view.reconnects}")
+        rejected = view.rejected
         text.append(f"  {'rej' if compact else 'rejected'} {rejected}", "red" if rejected else "")
-        paused = sum(1 for s in engine.conversations.values() if s.paused)
-        if paused:
-            text.append(f"  ⏸ PAUSED {paused}", "bold black on yellow")
+        if view.paused:
+            text.append(f"  ⏸ PAUSED {view.paused}", "bold black on yellow")
         if notice:
             text.append(f"  {notice}", "dim italic")
-        self.update(text)
+        # One line, always: no layout pass for the whole screen.
+        self.show(text, layout=False)
 
 
-class ConversationTable(DataTable[Text | str]):
-    """Subscribed conversations by key: rows added, updated cell by cell, removed."""
+class ConversationTable(ConversationList):
+    """Subscribed conversations by key: a row is drawn again only when it changed."""
 
-    COLUMNS = ("conversation", "queue / agent", "time", "last", "hits", "audio", "p95", "")
+    COLUMNS = (
+        Column("id", 8, keep=0),
+        Column("queue / agent", 16, keep=6),
+        Column("time", 5, keep=4),
+        Column("last", 8, keep=7),
+        Column("hits", 4, keep=2),
+        Column("audio", 8, keep=1),
+        Column("p95", 7, keep=5),
+        Column("", 7, keep=3),
+    )
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        for name in self.COLUMNS:
-            self.add_column(name, key=name)
-        self._shown: dict[str, tuple[object, ...]] = {}
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(self.COLUMNS, id=id)
 
-    def sync(self, engine: AssistEngine, text_filter: str = "") -> None:
-        wanted = {
-            cid: state
-            for cid, state in engine.conversations.items()
-            if not text_filter or text_filter.lower() in self._haystack(state)
-        }
-        for cid in [c for c in self._shown if c not in wanted]:
-            self.remove_row(cid)
-            del self._shown[cid]
-        for cid, state in wanted.items():
-            row = self._row(state)
-            old = self._shown.get(cid)
-            if old is None:
-                self.add_row(*row, key=cid)
-            else:
-                for column, (before, after) in zip(
-                    self.COLUMNS, zip(old, row, strict=True), strict=True
-                ):
-                    if before != after:
-                        self.update_cell(cid, column, after)
-            self._shown[cid] = row
-
-    @staticmethod
-    def _haystack(state: ConversationState) -> str:
-        return f"{state.conversation_id} {state.queue_id or ''} {state.agent_name or ''}".lower()
-
-    @staticmethod
-    def _row(state: ConversationState) -> tuple[Text | str, ...]:
-        badge, style = AUDIO_BADGES[state.verdict.status]
-        latency = state.latency.summary()
-        who = (state.agent_name or (state.queue_id or "")[:8] or "·")[:16]
-        last = state.last_speaker.value if state.last_speaker else "·"
-        marks = ("⏸" if state.paused else "") + (" ended" if state.ended_at else "")
-        return (
-            state.conversation_id[:8],
-            who,
-            _duration(state),
-            last,
-            str(state.hit_count),
-            Text(badge, style=style),
-            f"{latency.p95_ms:.0f} ms" if latency else "·",
-            marks,
+    def sync_rows(self, rows: tuple[ConversationRow, ...], text_filter: str = "") -> None:
+        needle = text_filter.lower()
+        self.sync(
+            {
+                r.conversation_id: self._row_cells(r)
+                for r in rows
+                if not needle or needle in self._haystack(r)
+            }
         )
 
-    @property
-    def selected(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return str(key.value) if key.value is not None else None
+    @staticmethod
+    def _haystack(row: ConversationRow) -> str:
+        return f"{row.conversation_id} {row.queue_id or ''} {row.agent_name or ''}".lower()
+
+    @staticmethod
+    def _row_cells(row: ConversationRow) -> tuple[tuple[str, str], ...]:
+        badge, style = AUDIO_BADGES[row.status]
+        who = (row.agent_name or (row.queue_id or "")[:8] or "·")[:16]
+        last = row.last_speaker.value if row.last_speaker else "·"
+        marks = ("⏸" if row.paused else "") + (" ended" if row.ended_at else "")
+        p95 = row.latency_p95_ms
+        return (
+            (row.conversation_id[:8], ""),
+            (who, ""),
+            (_duration(row), ""),
+            (last, ""),
+            (str(row.hit_count), ""),
+            (badge, style),
+            (f"{p95:.0f} ms" if p95 is not None else "·", ""),
+            (marks, "bold yellow" if row.paused else ""),
+        )
 
 
 class HitsTable(DataTable[Text | str]):
@@ -152,7 +152,7 @@ class HitsTable(DataTable[Text | str]):
         self._for: str | None = None
         self._signature: tuple[object, ...] = ()
 
-    def sync(self, state: ConversationState | None) -> None:
+    def sync(self, state: ConversationContent | None) -> None:
         if state is None:
             if self._for is not None:
                 self.clear()
@@ -162,7 +162,7 @@ class HitsTable(DataTable[Text | str]):
         signature = (
             state.hit_count,
             state.insights[-1].insight_id if state.insights else None,
-            tuple((s.suggestion_id, s.outcome) for s in state.suggestions.values()),
+            tuple((s.suggestion_id, s.outcome) for s in state.suggestions),
         )
         if state.conversation_id == self._for and signature == self._signature:
             return
@@ -199,7 +199,7 @@ class HitsTable(DataTable[Text | str]):
                 )
             )
         outcome_style = {"delivered": "green", "failed": "red", "conversation inactive": "yellow"}
-        for suggestion in state.suggestions.values():
+        for suggestion in state.suggestions:
             rows.append(
                 (
                     suggestion.at,
@@ -216,8 +216,12 @@ class HitsTable(DataTable[Text | str]):
                     ),
                 )
             )
-        for _, row in sorted(rows, key=lambda r: r[0], reverse=True):
+        newest = sorted(rows, key=lambda r: r[0], reverse=True)
+        for _, row in newest[:HITS_SHOWN]:
             self.add_row(*row)
+        if len(newest) > HITS_SHOWN:
+            more = f"{len(newest) - HITS_SHOWN} older: audit log (l)"
+            self.add_row("", Text("…", style="dim"), Text(more, style="dim"), "", "", "")
 
 
 class Gauges(Vertical):
@@ -235,18 +239,18 @@ class Gauges(Vertical):
         self.warn_ms = warn_ms
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="audio-gauges")
+        yield TextPane(id="audio-gauges")
         yield Static("latency (recent finals)", classes="gauge-title")
         yield Sparkline([], id="latency-spark")
-        yield Static(id="latency-gauges")
+        yield TextPane(id="latency-gauges")
 
-    def sync(self, state: ConversationState | None) -> None:
-        audio = self.query_one("#audio-gauges", Static)
-        latency_text = self.query_one("#latency-gauges", Static)
+    def sync(self, state: ConversationGauges | None) -> None:
+        audio = self.query_one("#audio-gauges", TextPane)
+        latency_text = self.query_one("#latency-gauges", TextPane)
         spark = self.query_one("#latency-spark", Sparkline)
         if state is None:
-            audio.update(Text("select a conversation", style="dim"))
-            latency_text.update("")
+            audio.show(Text("select a conversation", style="dim"))
+            latency_text.show("")
             spark.data = []
             return
         q = self.quality
@@ -276,14 +280,15 @@ class Gauges(Vertical):
         )
         for reason in state.verdict.reasons[:3]:
             text.append(f"· {reason}\n", "yellow")
-        audio.update(text)
-        samples = list(state.latency.samples)[-60:]
-        spark.data = samples
-        summary = state.latency.summary()
+        audio.show(text)
+        samples = list(state.latency_samples)
+        if samples != spark.data:
+            spark.data = samples
+        summary = state.latency
         if summary is None:
-            latency_text.update(Text("no finals yet", style="dim"))
+            latency_text.show(Text("no finals yet", style="dim"))
         else:
-            latency_text.update(
+            latency_text.show(
                 Text.assemble(
                     (
                         f"p50 {summary.p50_ms:.0f}  p95 {summary.p95_ms:.0f}  "
@@ -291,5 +296,5 @@ class Gauges(Vertical):
                         "",
                     ),
                     (f"under {self.warn_ms:.0f} ms: {summary.under_threshold * 100:.0f}%", "bold"),
-                )
+                ),
             )

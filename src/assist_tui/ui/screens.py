@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, SelectionLi
 from textual.widgets.selection_list import Selection
 
 from assist_tui.audit.export import export
-from assist_tui.audit.store import AuditStore, canonical, verify_file
+from assist_tui.audit.store import AuditReader, canonical, verify_file
+from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.model import LiveConversation
 
 CONVERSATION_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
@@ -142,7 +145,10 @@ class SubscribeScreen(ModalScreen[list[str]]):
 
 
 class AuditScreen(Screen[None]):
-    """The audit store as a live table: filter, chain verification, export."""
+    """The audit store as a live table: filter, chain verification, export.
+
+    The engine writes the store; this screen reads it (``flush`` asks the engine to
+    commit what it holds first, so the table is current)."""
 
     BINDINGS = [
         Binding("escape,l", "app.pop_screen", "Back"),
@@ -152,9 +158,10 @@ class AuditScreen(Screen[None]):
     ]
     LIMIT = 1000
 
-    def __init__(self, store: AuditStore, export_dir: Path) -> None:
+    def __init__(self, path: Path, export_dir: Path, flush: Callable[[], Awaitable[None]]) -> None:
         super().__init__()
-        self.store = store
+        self.store = AuditReader(path)
+        self._flush_engine = flush
         self.export_dir = export_dir
         self._last_seq = 0
         self._filter = ""
@@ -166,18 +173,27 @@ class AuditScreen(Screen[None]):
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for name in ("seq", "time", "kind", "conversation", "actor", "data"):
             table.add_column(name, key=name)
-        self.poll()
+        await self.poll()
         self.set_interval(1.0, self.poll)
         self.action_verify()
         table.focus()
 
-    def poll(self) -> None:
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    async def _flush(self) -> None:
+        try:
+            await self._flush_engine()
+        except (EngineCommandError, EngineStopped) as exc:  # what is committed still shows
+            self.query_one("#audit-title", Static).update(f"Audit log (engine: {exc})")
+
+    async def poll(self) -> None:
         """Append records written since the last poll (live tail of the store)."""
-        self.store.flush()
+        await self._flush()
         table = self.query_one(DataTable)
         for record in self.store.records(after_seq=self._last_seq, limit=self.LIMIT):
             self._last_seq = record.seq
@@ -200,19 +216,19 @@ class AuditScreen(Screen[None]):
 
     @on(Input.Submitted, "#audit-filter")
     @on(Input.Changed, "#audit-filter")
-    def _filtered(self, event: Input.Changed | Input.Submitted) -> None:
+    async def _filtered(self, event: Input.Changed | Input.Submitted) -> None:
         self._filter = event.value.strip().lower()
         self.query_one(DataTable).clear()
         self._last_seq = 0
-        self.poll()
+        await self.poll()
 
     def action_focus_filter(self) -> None:
         self.query_one("#audit-filter", Input).focus()
 
-    @work(thread=True, exclusive=True, group="verify")
-    def action_verify(self) -> None:
-        self.store.flush()
-        result = verify_file(self.store.path)
+    @work(exclusive=True, group="verify")
+    async def action_verify(self) -> None:
+        await self._flush()
+        result = await asyncio.to_thread(verify_file, self.store.path)
         if result.ok:
             text = Text(f"chain: intact ({result.records} records)", style="green")
         else:
@@ -220,13 +236,13 @@ class AuditScreen(Screen[None]):
                 f"chain: BROKEN at record {result.first_bad_seq}: {result.problem}",
                 style="bold red",
             )
-        self.app.call_from_thread(self.query_one("#chain", Static).update, text)
+        self.query_one("#chain", Static).update(text)
 
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
         self.export_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.export_dir / f"audit-{stamp}.jsonl"
-        self.store.flush()
+        await self._flush()
         with path.open("w", encoding="utf-8") as handle:
             count = export(self.store.records(), handle, "jsonl")
         self.notify(f"exported {count} record(s) to {path}")

@@ -33,7 +33,7 @@ async def _shoot(
     app = AssistApp(settings, export_dir=output)
     saved: list[Path] = []
     async with app.run_test(size=size) as pilot:
-        await _wait(pilot, lambda: app.engine is not None and len(app.engine.conversations) >= 3)
+        await _wait(pilot, lambda: len(app.rows) >= 3)
         await pilot.pause(settle_s)
         saved.append(Path(app.save_screenshot(f"{name}.svg", path=str(output))))
         if name == "dashboard":

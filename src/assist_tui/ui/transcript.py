@@ -21,6 +21,7 @@ from assist_tui.engine.conversation import Line
 from assist_tui.model import Speaker
 
 PLACEHOLDER = re.compile(r"\[(CARD|SSN|EMAIL|PHONE|NUMBER)\]")
+CACHE_LINES = 3000  # rendered lines kept: a few conversations' worth
 LABELS = {Speaker.AGENT: "AGENT", Speaker.CUSTOMER: "CUST ", Speaker.UNKNOWN: "  ?  "}
 
 
@@ -47,6 +48,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._cache: dict[tuple[str, str, bool, int, bool, int], list[Strip]] = {}
         self._rows: list[Strip] = []
         self._width = 0
+        self._base = Style()
         self.frozen = False
 
     def show(self, lines: Sequence[Line]) -> None:
@@ -65,6 +67,11 @@ class TranscriptView(ScrollView, can_focus=True):
         if follow:
             self.scroll_end(animate=False, immediate=True)
 
+    def refit(self) -> None:
+        """Wrap again if the text width changed without a resize (a scrollbar came or went)."""
+        if self._lines and self._width != max(self.scrollable_content_region.width, 20):
+            self._rebuild()
+
     def clear(self) -> None:
         self._lines, self._keys, self._rows = [], [], []
         self.virtual_size = Size(0, 0)
@@ -73,11 +80,17 @@ class TranscriptView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._rebuild()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted:
+            self._rebuild()  # rows carry the old theme's colours
+
     def _rebuild(self) -> None:
         width = max(self.scrollable_content_region.width, 20)
-        if width != self._width:
+        base = self.rich_style
+        if width != self._width or base != self._base:
             self._cache.clear()
-            self._width = width
+            self._width, self._base = width, base
         rows: list[Strip] = []
         live = set()
         for line in self._lines:
@@ -92,12 +105,15 @@ class TranscriptView(ScrollView, can_focus=True):
             live.add(key)
             strips = self._cache.get(key)
             if strips is None:
-                strips = self._strips(line, width)
+                # The pane's own style goes underneath once, here, not on every repaint.
+                strips = [s.apply_style(base) for s in self._strips(line, width)]
                 self._cache[key] = strips
             rows.extend(strips)
-        # Drop cached renders of lines no longer shown (partials that grew, old lines).
-        for key in [k for k in self._cache if k not in live]:
-            del self._cache[key]
+        # Renders of lines no longer shown (partials that grew, other conversations) are
+        # kept up to a bound, so going back to a conversation just viewed costs nothing.
+        if len(self._cache) > CACHE_LINES:
+            for key in [k for k in self._cache if k not in live][: len(self._cache) - CACHE_LINES]:
+                del self._cache[key]
         self._rows = rows
         self.virtual_size = Size(width, len(rows))
         self.refresh()
@@ -141,8 +157,8 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
+        width = self.size.width
         if 0 <= index < len(self._rows):
-            x = int(self.scroll_offset.x)
-            # The widget's own style goes underneath, so rows share the pane's background.
-            return self._rows[index].crop(x, x + self.size.width).apply_style(self.rich_style)
-        return Strip([Segment(" " * self.size.width, self.rich_style)])
+            row = self._rows[index]
+            return row if row.cell_length == width else row.crop_extend(0, width, self._base)
+        return Strip([Segment(" " * width, self._base)])

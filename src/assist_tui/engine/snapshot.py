@@ -1,0 +1,171 @@
+"""What a dashboard frame shows, copied out of the engine: plain, picklable values.
+
+The UI never holds live engine objects: it asks for a view (a row per conversation, the
+selected conversation's gauges, and its lines and hits only when they changed) and draws
+that. The same view comes from an engine in this process or in the engine process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from assist_tui.engine.conversation import ConversationState, Line
+from assist_tui.engine.latency import LatencySummary
+from assist_tui.engine.quality import QualityVerdict
+from assist_tui.model import (
+    AudioMetrics,
+    AudioStatus,
+    Insight,
+    KeywordHit,
+    Speaker,
+    StreamHealth,
+    Suggestion,
+)
+
+if TYPE_CHECKING:  # the dashboard imports this module; it must not pull spaCy in
+    from assist_tui.engine.engine import AssistEngine
+
+SPARK_SAMPLES = 60  # latency samples the sparkline draws
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """One line of the conversations table."""
+
+    conversation_id: str
+    queue_id: str | None
+    agent_name: str | None
+    first_seen: datetime
+    ended_at: datetime | None
+    last_speaker: Speaker | None
+    hit_count: int
+    status: AudioStatus
+    latency_p95_ms: float | None
+    paused: bool
+    finals: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationGauges:
+    """The selected conversation's live figures: sent with every view (they are small)."""
+
+    conversation_id: str
+    version: int
+    paused: bool
+    audio: AudioMetrics | None
+    verdict: QualityVerdict
+    mean_confidence: float | None
+    latency_samples: tuple[float, ...]
+    latency: LatencySummary | None
+    finals: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationContent:
+    """The selected conversation's lines, hits, insights and suggestions at ``version``."""
+
+    conversation_id: str
+    version: int
+    lines: tuple[Line, ...]
+    hits: tuple[KeywordHit, ...]
+    hit_count: int
+    insights: tuple[Insight, ...]
+    suggestions: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineView:
+    """One frame's worth of engine state."""
+
+    ready: bool  # the stream is open: commands are accepted
+    source: str
+    health: StreamHealth | None
+    heartbeat_age_s: float | None
+    rate: float
+    events: int
+    reconnects: int
+    rejected: int
+    paused: int  # conversations paused
+    rows: tuple[ConversationRow, ...] | None  # None: not asked for this frame
+    gauges: ConversationGauges | None
+    content: ConversationContent | None  # None: unchanged since the version the UI holds
+    notices: tuple[str, ...]
+
+
+def take_view(
+    engine: AssistEngine,
+    selected: str | None,
+    *,
+    rows: bool = True,
+    known_version: int | None = None,
+) -> EngineView:
+    """A view of ``engine``; the selected conversation's content only if it changed since
+    ``known_version``. Notices are handed out once."""
+    state = engine.conversations.get(selected) if selected else None
+    notices = tuple(engine.notices)
+    engine.notices.clear()
+    stream = engine.stream
+    return EngineView(
+        ready=stream is not None,
+        source=engine.platform.source,
+        health=engine.health,
+        heartbeat_age_s=stream.heartbeat_age() if stream is not None else None,
+        rate=engine.metrics.rate.rate(),
+        events=engine.metrics.events,
+        reconnects=engine.reconnects,
+        rejected=engine.metrics.rejected_total,
+        paused=sum(1 for s in engine.conversations.values() if s.paused),
+        rows=tuple(row_of(s) for s in engine.conversations.values()) if rows else None,
+        gauges=gauges_of(state) if state is not None else None,
+        content=(
+            content_of(state) if state is not None and state.version != known_version else None
+        ),
+        notices=notices,
+    )
+
+
+def row_of(state: ConversationState) -> ConversationRow:
+    latency = state.latency.summary()
+    return ConversationRow(
+        conversation_id=state.conversation_id,
+        queue_id=state.queue_id,
+        agent_name=state.agent_name,
+        first_seen=state.first_seen,
+        ended_at=state.ended_at,
+        last_speaker=state.last_speaker,
+        hit_count=state.hit_count,
+        status=state.verdict.status,
+        latency_p95_ms=latency.p95_ms if latency else None,
+        paused=state.paused,
+        finals=state.finals,
+    )
+
+
+def gauges_of(state: ConversationState) -> ConversationGauges:
+    samples = state.latency.samples
+    recent = tuple(samples[i] for i in range(max(0, len(samples) - SPARK_SAMPLES), len(samples)))
+    return ConversationGauges(
+        conversation_id=state.conversation_id,
+        version=state.version,
+        paused=state.paused,
+        audio=state.audio,
+        verdict=state.verdict,
+        mean_confidence=state.mean_confidence,
+        latency_samples=recent,
+        latency=state.latency.summary(),
+        finals=state.finals,
+    )
+
+
+def content_of(state: ConversationState) -> ConversationContent:
+    return ConversationContent(
+        conversation_id=state.conversation_id,
+        version=state.version,
+        lines=tuple(state.lines.values()),
+        hits=tuple(state.hits),
+        hit_count=state.hit_count,
+        insights=tuple(state.insights),
+        suggestions=tuple(state.suggestions.values()),
+    )

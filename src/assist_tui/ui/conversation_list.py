@@ -1,0 +1,252 @@
+"""The conversations pane: one line per subscribed conversation, keyed by its id.
+
+Built for a table whose every row changes each second (durations tick): a DataTable
+renders all its visible cells again after any update, which under load cost tens of
+milliseconds a frame and delayed keys. Here a row is drawn again only when its own
+cells, its cursor or stripe, the width or the theme changed, and only visible rows are
+drawn. Columns that do not fit are left out, least useful first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int
+    keep: int  # the lower, the longer it stays when the pane is narrow
+
+
+Cell = tuple[str, str]  # text and a Rich style ("" for the row's own)
+
+
+class ConversationList(Widget, can_focus=True):
+    """Rows by key (``sync``), a cursor (``selected``), ``RowHighlighted`` on a move."""
+
+    COMPONENT_CLASSES = {
+        "conversations--header",
+        "conversations--cursor",
+        "conversations--stripe",
+    }
+    DEFAULT_CSS = """
+    ConversationList {
+        background: $surface;
+        color: $foreground;
+        & > .conversations--header { text-style: bold; background: $panel; }
+        & > .conversations--stripe { background: $surface-lighten-1 50%; }
+        & > .conversations--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .conversations--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor is on another conversation (or on none)."""
+
+        def __init__(self, conversation_id: str | None) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    def __init__(self, columns: tuple[Column, ...], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = columns
+        self._keys: list[str] = []
+        self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._cursor = 0
+        self._top = 0  # the first row shown
+        self._announced: str | None = None
+        self._cache: dict[tuple[object, ...], Strip] = {}
+
+    # -- the data ------------------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def selected(self) -> str | None:
+        return self._keys[self._cursor] if self._keys else None
+
+    def sync(self, rows: dict[str, tuple[Cell, ...]]) -> None:
+        """Show exactly these rows, in this order; the cursor stays on its conversation."""
+        selected = self.selected
+        keys = list(rows)
+        if keys == self._keys and all(rows[k] == self._cells.get(k) for k in keys):
+            return
+        changed = [i for i, k in enumerate(keys) if rows[k] != self._cells.get(k)]
+        moved = keys != self._keys
+        self._keys = keys
+        self._cells = dict(rows)
+        if selected in rows:
+            self._cursor = keys.index(selected)
+        self._cursor = max(0, min(self._cursor, len(keys) - 1))
+        self._scroll_to_cursor()
+        if moved:
+            self.refresh()
+        else:
+            for index in changed:
+                self._refresh_row(index)
+        self._announce()
+
+    # -- moving ---------------------------------------------------------------------------------
+    @property
+    def _visible_rows(self) -> int:
+        return max(1, self.size.height - 1)  # one line for the header
+
+    def _move(self, row: int) -> None:
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        if row == self._cursor:
+            return
+        before, self._cursor = self._cursor, row
+        if self._scroll_to_cursor():
+            self.refresh()
+        else:
+            self._refresh_row(before)
+            self._refresh_row(row)
+        self._announce()
+
+    def _scroll_to_cursor(self) -> bool:
+        """Keep the cursor in view; True if the rows shown moved."""
+        top = self._top
+        visible = self._visible_rows
+        if self._cursor < top:
+            top = self._cursor
+        elif self._cursor >= top + visible:
+            top = self._cursor - visible + 1
+        top = max(0, min(top, max(0, len(self._keys) - visible)))
+        moved, self._top = top != self._top, top
+        return moved
+
+    def _announce(self) -> None:
+        if self.selected != self._announced:
+            self._announced = self.selected
+            self.post_message(self.RowHighlighted(self.selected))
+
+    def _refresh_row(self, index: int) -> None:
+        y = index - self._top + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def action_cursor(self, step: int) -> None:
+        self._move(self._cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self._move(self._cursor + direction * self._visible_rows)
+
+    def action_jump(self, row: int) -> None:
+        self._move(row if row >= 0 else len(self._keys) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self._move(self._top + event.y - 1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._move(self._cursor + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._move(self._cursor - 3)
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+        self._cache.clear()
+
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor's style depends on focus
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _shown_columns(self, width: int) -> list[int]:
+        """Indexes of the columns that fit, most useful first, kept in their order."""
+        chosen: list[int] = []
+        used = 0
+        for index in sorted(range(len(self.columns)), key=lambda i: self.columns[i].keep):
+            need = self.columns[index].width + 1
+            if used + need <= width or not chosen:
+                chosen.append(index)
+                used += need
+        return sorted(chosen)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        shown = self._shown_columns(width)
+        if y == 0:
+            style = self.get_component_rich_style("conversations--header")
+            cells: tuple[Cell, ...] = tuple((c.title, "") for c in self.columns)
+            return self._strip(("header",), cells, shown, width, style, Style())
+        index = self._top + y - 1
+        if index >= len(self._keys):
+            return Strip.blank(width, self.rich_style)
+        key = self._keys[index]
+        if index == self._cursor:
+            base = self.rich_style
+            over = self.get_component_rich_style("conversations--cursor")
+        else:
+            base = self.rich_style + (
+                self.get_component_rich_style("conversations--stripe") if index % 2 else Style()
+            )
+            over = Style()
+        return self._strip((key,), self._cells[key], shown, width, base, over)
+
+    def _strip(
+        self,
+        name: tuple[str],
+        cells: tuple[Cell, ...],
+        shown: list[int],
+        width: int,
+        base: Style,
+        over: Style,
+    ) -> Strip:
+        cache_key = (name, cells, tuple(shown), width, base, over)
+        strip = self._cache.get(cache_key)
+        if strip is not None:
+            return strip
+        segments: list[Segment] = []
+        for index in shown:
+            text, style = cells[index]
+            cell = set_cell_size(text, self.columns[index].width) + " "
+            own = Style.parse(style) if style else Style()
+            segments.append(Segment(cell, base + own + over))
+        strip = Strip(segments).adjust_cell_length(width, base + over)
+        if len(self._cache) > 4 * max(self.size.height, 1) + 64:
+            self._cache.clear()  # rows that scrolled away or changed: drop the lot
+        self._cache[cache_key] = strip
+        return strip
