@@ -52,7 +52,6 @@ class ConversationGauges:
     """The selected conversation's live figures: sent with every view (they are small)."""
 
     conversation_id: str
-    version: int
     paused: bool
     audio: AudioMetrics | None
     verdict: QualityVerdict
@@ -148,7 +147,6 @@ def gauges_of(state: ConversationState) -> ConversationGauges:
     recent = tuple(samples[i] for i in range(max(0, len(samples) - SPARK_SAMPLES), len(samples)))
     return ConversationGauges(
         conversation_id=state.conversation_id,
-        version=state.version,
         paused=state.paused,
         audio=state.audio,
         verdict=state.verdict,

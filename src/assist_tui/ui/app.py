@@ -141,7 +141,7 @@ class AssistApp(App[None]):
         # so it is frozen out of the walk, and full collections are made rarer.
         self._gc_thresholds = gc.get_threshold()
         gc.freeze()
-        gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+        gc.set_threshold(*GC_THRESHOLDS)
 
     def _on_exit_gc(self) -> None:
         gc.set_threshold(*self._gc_thresholds)
@@ -276,19 +276,20 @@ class AssistApp(App[None]):
             return None
         return self.link
 
-    async def _command(self, command: Awaitable[object], done: str) -> bool:
+    async def _command(self, command: Awaitable[object], done: str) -> None:
         """Run one engine command; say what it did, or why it was refused."""
         try:
             await command
         except COMMAND_ERRORS as exc:
             self.notify(f"refused: {exc}", severity="error")
-            return False
-        if done:
-            self.notify(done)
-        # The table and status show the command at once, not at their next slow refresh.
+            return
+        self.notify(done)
+        await self._show_rows_now()
+
+    async def _show_rows_now(self) -> None:
+        """The table and status show a command at once, not at their next slow refresh."""
         self._rows_due = True
         await self.refresh_view()
-        return True
 
     def _is_paused(self, cid: str) -> bool | None:
         view = self.view
@@ -318,8 +319,7 @@ class AssistApp(App[None]):
         for r in rejected:
             self.notify(f"refused: {r.topic} ({r.reason})", severity="warning")
         self.notify(f"subscribed {len(picked) - len(rejected)} conversation(s)")
-        self._rows_due = True
-        self._frame_due.set()
+        await self._show_rows_now()
 
     async def action_unsubscribe(self) -> None:
         link = self._require_link()

@@ -104,10 +104,10 @@ class ConversationList(Widget, can_focus=True):
         """Show exactly these rows, in this order; the cursor stays on its conversation."""
         selected = self.selected
         keys = list(rows)
-        if keys == self._keys and all(rows[k] == self._cells.get(k) for k in keys):
-            return
         changed = [i for i, k in enumerate(keys) if rows[k] != self._cells.get(k)]
         moved = keys != self._keys
+        if not changed and not moved:
+            return
         self._keys = keys
         self._cells = dict(rows)
         if selected in rows:
@@ -211,7 +211,7 @@ class ConversationList(Widget, can_focus=True):
         if y == 0:
             style = self.get_component_rich_style("conversations--header")
             cells: tuple[Cell, ...] = tuple((c.title, "") for c in self.columns)
-            return self._strip(("header",), cells, shown, width, style, Style())
+            return self._strip(None, cells, shown, width, style, Style())
         index = self._top + y - 1
         if index >= len(self._keys):
             return Strip.blank(width, self.rich_style)
@@ -224,18 +224,18 @@ class ConversationList(Widget, can_focus=True):
                 self.get_component_rich_style("conversations--stripe") if index % 2 else Style()
             )
             over = Style()
-        return self._strip((key,), self._cells[key], shown, width, base, over)
+        return self._strip(key, self._cells[key], shown, width, base, over)
 
     def _strip(
         self,
-        name: tuple[str],
+        key: str | None,  # None: the header
         cells: tuple[Cell, ...],
         shown: list[int],
         width: int,
         base: Style,
         over: Style,
     ) -> Strip:
-        cache_key = (name, cells, tuple(shown), width, base, over)
+        cache_key = (key, cells, tuple(shown), width, base, over)
         strip = self._cache.get(cache_key)
         if strip is not None:
             return strip
