@@ -8,7 +8,12 @@ the table's cursor has moved and the next screen update has run), the time of ea
 own press/pause wait for a fully idle app, which a busy dashboard never is, so the key
 is posted directly and its effect polled every millisecond.
 
-    .venv/bin/python benchmarks/ui_load.py
+The emulator stands in for Genesys Cloud, which runs on other machines. By default it
+runs at the engine process's niceness, so on a small machine it takes the CPU the
+dashboard leaves, as the demo's emulator (inside the engine process) does;
+``--emulator-nice 0`` makes it compete with the dashboard as an equal instead.
+
+    .venv/bin/python benchmarks/ui_load.py [--presses 300] [--emulator-nice 0]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from _emulator import CLIENT_ID, CLIENT_SECRET, start_emulator
 from textual import events
 
 from assist_tui.config import Settings
+from assist_tui.engine.host import ENGINE_NICENESS
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.panes import ConversationTable
 
@@ -94,13 +100,20 @@ def main() -> int:
     parser.add_argument("--rates", default="1000,5000")
     parser.add_argument("--presses", type=int, default=100)
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument(
+        "--emulator-nice",
+        type=int,
+        default=ENGINE_NICENESS,
+        help="niceness of the emulator processes (default: the engine's)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("ASSIST_TUI_LOG_DIR", tempfile.mkdtemp(prefix="assist-ui-log-"))
     os.environ.setdefault("ASSIST_TUI_DATA_DIR", tempfile.mkdtemp(prefix="assist-ui-data-"))
+    print(f"emulator niceness {args.emulator_nice}, engine niceness {ENGINE_NICENESS}")
     print("offered ev/s | handled ev/s | key->repaint p50 / p99 | frame p50 / p99 | first frame")
     for rate in (float(r) for r in args.rates.split(",")):
-        emulator, url = start_emulator(args.conversations, rate)
-        sink, sink_url = start_emulator(0, 0)
+        emulator, url = start_emulator(args.conversations, rate, args.emulator_nice)
+        sink, sink_url = start_emulator(0, 0, args.emulator_nice)
         try:
             r = asyncio.run(measure(url, sink_url, args.presses, args.warmup))
         finally:

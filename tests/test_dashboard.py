@@ -14,7 +14,7 @@ from assist_tui.audit.store import AuditReader
 from assist_tui.config import Settings
 from assist_tui.engine.snapshot import ConversationRow
 from assist_tui.ui.app import AssistApp
-from assist_tui.ui.panes import ConversationTable
+from assist_tui.ui.panes import ConversationTable, HitsTable
 from assist_tui.ui.screens import AuditScreen, ConfirmScreen, SubscribeScreen
 from assist_tui.ui.themes import load_themes
 from assist_tui.ui.transcript import TranscriptView
@@ -78,6 +78,12 @@ async def test_live_dashboard_shows_transcript_hits_and_status(tmp_path: Path) -
         await pilot.press("down")
         await pilot.pause(0.2)
         assert table.cursor_row == 1
+        # Moving in the hits pane moves nothing else.
+        selected = table.selected
+        app.query_one(HitsTable).focus()
+        await pilot.press("down", "down")
+        await pilot.pause(0.2)
+        assert table.selected == selected
 
 
 async def test_pause_freezes_display_and_resume_catches_up(tmp_path: Path) -> None:

@@ -114,5 +114,5 @@ async def test_dashboard_names_the_source_and_shows_insights(tmp_path: Path) -> 
             await pilot.pause(0.05)
         hits = app.query_one(HitsTable)
         await until(pilot, lambda: hits.row_count > 0, 5)
-        cells = " ".join(str(c) for c in hits.get_row_at(0))
+        cells = " ".join(text for text, _style in hits.cells_at(0))
         assert "insight" in cells

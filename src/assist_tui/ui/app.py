@@ -242,16 +242,16 @@ class AssistApp(App[None]):
             if view.gauges is None or content is None:
                 transcript.clear()
                 title.show("transcript: press s to subscribe, or wait for live calls")
-                self.query_one(HitsTable).sync(None)
+                self.query_one(HitsTable).sync_content(None)
                 self.query_one(Gauges).sync(None)
                 self._gauges_for = None
                 return
             paused = " ⏸ paused: display frozen, engine buffering" if view.gauges.paused else ""
-            title.show(f"transcript {content.conversation_id}{paused}", layout=False)
+            title.show(f"transcript {content.conversation_id}{paused}")
             transcript.frozen = view.gauges.paused
             if view.content is not None:
                 transcript.show(content.lines)
-                self.query_one(HitsTable).sync(content)
+                self.query_one(HitsTable).sync_content(content)
             else:
                 transcript.refit()
             # Gauges at their own rate, and at once for a newly selected conversation.
@@ -259,7 +259,7 @@ class AssistApp(App[None]):
                 self._gauges_for = content.conversation_id
                 self.query_one(Gauges).sync(view.gauges)
 
-    @on(ConversationTable.RowHighlighted)
+    @on(ConversationTable.RowHighlighted, "#conversations")
     def _selected(self) -> None:
         # A new selection shows at once: a frame is asked for now, not at the next tick.
         with contextlib.suppress(NoMatches):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from assist_tui.config import QualitySettings
 from assist_tui.engine.snapshot import (
@@ -17,7 +17,7 @@ from assist_tui.engine.snapshot import (
     EngineView,
 )
 from assist_tui.model import AudioStatus, StreamState
-from assist_tui.ui.conversation_list import Column, ConversationList
+from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
@@ -37,15 +37,22 @@ def _duration(row: ConversationRow) -> str:
 
 
 class TextPane(Static):
-    """A Static that repaints only when its content changed: an update costs a repaint
-    (and with ``layout`` a layout pass of the screen), which a busy frame cannot spare."""
+    """A Static that repaints only when its content changed, and asks for a layout of the
+    screen (which costs tens of milliseconds under load) only when its number of lines
+    changed. Panes whose text could wrap set ``text-wrap: nowrap`` so lines are lines."""
 
     _shown: Text | str | None = None
 
-    def show(self, content: Text | str, *, layout: bool = True) -> None:
-        if content != self._shown:
-            self._shown = content
-            self.update(content, layout=layout)
+    def show(self, content: Text | str) -> None:
+        if content == self._shown:
+            return
+        before = self._shown
+        self._shown = content
+        self.update(content, layout=before is None or _lines(before) != _lines(content))
+
+
+def _lines(content: Text | str) -> int:
+    return (content.plain if isinstance(content, Text) else content).count("\n")
 
 
 class StatusBar(TextPane):
@@ -64,7 +71,7 @@ class StatusBar(TextPane):
             text.append(f" {source} " if compact else f" source {source} ", "bold reverse")
         if view is None:
             text.append("  starting…", "dim")
-            self.show(text, layout=False)
+            self.show(text)
             return
         health = view.health
         if health is None or health.state is StreamState.CONNECTING:
@@ -88,11 +95,10 @@ class StatusBar(TextPane):
             text.append(f"  ⏸ PAUSED {view.paused}", "bold black on yellow")
         if notice:
             text.append(f"  {notice}", "dim italic")
-        # One line, always: no layout pass for the whole screen.
-        self.show(text, layout=False)
+        self.show(text)
 
 
-class ConversationTable(ConversationList):
+class ConversationTable(KeyedList):
     """Subscribed conversations by key: a row is drawn again only when it changed."""
 
     COLUMNS = (
@@ -142,45 +148,54 @@ class ConversationTable(ConversationList):
         )
 
 
-class HitsTable(DataTable[Text | str]):
+class HitsTable(KeyedList):
     """Hits, insights and suggestions of the selected conversation, newest first."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        for name in ("when", "what", "rule / title", "sev", "rel", "outcome"):
-            self.add_column(name, key=name)
-        self._for: str | None = None
-        self._signature: tuple[object, ...] = ()
+    STICKY_TOP = True
+    # A row is a hit (severity), an insight or a suggestion (its outcome): one column
+    # says which applies, so a pane 26 columns wide still shows what matched and how bad.
+    COLUMNS = (
+        Column("when", 8, keep=4),
+        Column("what", 9, keep=2),
+        Column("rule / title", 12, keep=0, flex=True),
+        Column("status", 9, keep=1),
+        Column("rel", 4, keep=3),
+    )
+    SEVERITY = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
+    OUTCOME = {"delivered": "green", "failed": "red", "conversation inactive": "yellow"}
 
-    def sync(self, state: ConversationContent | None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(self.COLUMNS, id=id)
+        self._for: tuple[object, ...] | None = None
+
+    def sync_content(self, state: ConversationContent | None) -> None:
         if state is None:
-            if self._for is not None:
-                self.clear()
-                self._for, self._signature = None, ()
+            self._for = None
+            self.sync({})
             return
-        # Rebuilt only when its content changed, not on every event of the conversation.
+        # Worked out again only when its content changed, not on every line spoken.
         signature = (
+            state.conversation_id,
             state.hit_count,
             state.insights[-1].insight_id if state.insights else None,
             tuple((s.suggestion_id, s.outcome) for s in state.suggestions),
         )
-        if state.conversation_id == self._for and signature == self._signature:
+        if signature == self._for:
             return
-        self.clear()
-        self._for, self._signature = state.conversation_id, signature
-        rows: list[tuple[datetime, tuple[Text | str, ...]]] = []
-        severity = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
+        self._for = signature
+        rows: list[tuple[datetime, str, tuple[Cell, ...]]] = []
         for hit in state.hits:
+            key = f"hit {hit.utterance_id} {hit.rule_id} {hit.matched}"
             rows.append(
                 (
                     hit.at,
+                    key,
                     (
-                        hit.at.astimezone().strftime("%H:%M:%S"),
-                        Text(hit.category, style="bold"),
-                        f"{hit.rule_id}: “{hit.matched}”",
-                        Text(hit.severity, style=severity.get(hit.severity, "")),
-                        f"{hit.relevance:.2f}",
-                        "",
+                        (_clock(hit.at), ""),
+                        (hit.category, "bold"),
+                        (f"“{hit.matched}” {hit.rule_id}", ""),
+                        (hit.severity, self.SEVERITY.get(hit.severity, "")),
+                        (f"{hit.relevance:.2f}", ""),
                     ),
                 )
             )
@@ -188,40 +203,45 @@ class HitsTable(DataTable[Text | str]):
             rows.append(
                 (
                     insight.received_at,
+                    f"insight {insight.insight_id}",
                     (
-                        insight.received_at.astimezone().strftime("%H:%M:%S"),
-                        Text(f"insight {insight.insight_type}", style="bold magenta"),
-                        f"{insight.snippet[:70]} (conf {insight.confidence:.2f})",
-                        "",
-                        f"{insight.relevance:.2f}",
-                        "",
+                        (_clock(insight.received_at), ""),
+                        (insight.insight_type, "bold magenta"),
+                        (f"{insight.snippet[:70]} (conf {insight.confidence:.2f})", ""),
+                        ("insight", "magenta"),
+                        (f"{insight.relevance:.2f}", ""),
                     ),
                 )
             )
-        outcome_style = {"delivered": "green", "failed": "red", "conversation inactive": "yellow"}
         for suggestion in state.suggestions:
+            outcome = suggestion.outcome.value
             rows.append(
                 (
                     suggestion.at,
+                    f"suggestion {suggestion.suggestion_id}",
                     (
-                        suggestion.at.astimezone().strftime("%H:%M:%S"),
-                        Text("→ agent", style="italic"),
-                        suggestion.title,
-                        "",
-                        "",
-                        Text(
-                            suggestion.outcome.value,
-                            style=outcome_style.get(suggestion.outcome.value, "dim"),
-                        ),
+                        (_clock(suggestion.at), ""),
+                        ("→ agent", "italic"),
+                        (suggestion.title, ""),
+                        (outcome.replace("conversation ", ""), self.OUTCOME.get(outcome, "dim")),
+                        ("", ""),
                     ),
                 )
             )
-        newest = sorted(rows, key=lambda r: r[0], reverse=True)
-        for _, row in newest[:HITS_SHOWN]:
-            self.add_row(*row)
-        if len(newest) > HITS_SHOWN:
-            more = f"{len(newest) - HITS_SHOWN} older: audit log (l)"
-            self.add_row("", Text("…", style="dim"), Text(more, style="dim"), "", "", "")
+        rows.sort(key=lambda r: r[0], reverse=True)
+        shown: dict[str, tuple[Cell, ...]] = {}
+        for _, key, cells in rows[:HITS_SHOWN]:
+            while key in shown:  # the same rule on the same words twice in one utterance
+                key += "+"
+            shown[key] = cells
+        if len(rows) > HITS_SHOWN:
+            more = f"{len(rows) - HITS_SHOWN} older: audit log (l)"
+            shown["older"] = (("", ""), ("…", "dim"), (more, "dim"), ("", ""), ("", ""))
+        self.sync(shown)
+
+
+def _clock(at: datetime) -> str:
+    return at.astimezone().strftime("%H:%M:%S")
 
 
 class Gauges(Vertical):

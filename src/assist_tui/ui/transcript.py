@@ -60,12 +60,9 @@ class TranscriptView(ScrollView, can_focus=True):
         ]
         if keys == self._keys and self._width == self.scrollable_content_region.width:
             return
-        follow = self.scroll_y >= self.max_scroll_y - 1
         self._lines = list(lines)
         self._keys = keys
         self._rebuild()
-        if follow:
-            self.scroll_end(animate=False, immediate=True)
 
     def refit(self) -> None:
         """Wrap again if the text width changed without a resize (a scrollbar came or went)."""
@@ -86,6 +83,9 @@ class TranscriptView(ScrollView, can_focus=True):
             self._rebuild()  # rows carry the old theme's colours
 
     def _rebuild(self) -> None:
+        """Rows for the current lines at the current width; still at the bottom after, if
+        it was at the bottom before (new lines, wrapping again, a resize)."""
+        follow = self.scroll_y >= self.max_scroll_y - 1
         width = max(self.scrollable_content_region.width, 20)
         base = self.rich_style
         if width != self._width or base != self._base:
@@ -115,8 +115,28 @@ class TranscriptView(ScrollView, can_focus=True):
             for key in [k for k in self._cache if k not in live][: len(self._cache) - CACHE_LINES]:
                 del self._cache[key]
         self._rows = rows
-        self.virtual_size = Size(width, len(rows))
+        self._set_virtual_size(Size(width, len(rows)))
         self.refresh()
+        if follow:
+            # Forced: when this content is the first to overflow the pane, its scrollbar
+            # is not laid out yet and an unforced scroll would be refused, leaving the
+            # view stuck at the top of a growing call.
+            self.scroll_end(animate=False, immediate=True, force=True)
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Setting ``virtual_size`` lays out the whole screen, tens of milliseconds under
+        load, on every line spoken. While the width holds and the scrollbar stays as it
+        is (shown or not), only the scrollbar's thumb can change: that is all updated."""
+        if size.width == self.virtual_size.width and self.show_vertical_scrollbar == (
+            size.height > self.container_size.height
+        ):
+            self.set_reactive(TranscriptView.virtual_size, size)
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.window_virtual_size = size.height
+            if self.scroll_y > self.max_scroll_y:
+                self.scroll_y = self.max_scroll_y
+        else:
+            self.virtual_size = size
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)

@@ -1,10 +1,11 @@
-"""The conversations pane: one line per subscribed conversation, keyed by its id.
+"""A table of rows by key, drawn line by line: the conversations pane and the hits pane.
 
-Built for a table whose every row changes each second (durations tick): a DataTable
-renders all its visible cells again after any update, which under load cost tens of
-milliseconds a frame and delayed keys. Here a row is drawn again only when its own
-cells, its cursor or stripe, the width or the theme changed, and only visible rows are
-drawn. Columns that do not fit are left out, least useful first.
+Built for tables whose rows change every second (durations tick, hits arrive): a
+DataTable renders all its visible cells again after any update and asks for a layout of
+the whole screen when rows are added, which under load cost tens of milliseconds a frame
+and delayed keys. Here a row is drawn again only when its own cells, its cursor or
+stripe, the width or the theme changed, and only visible rows are drawn. Columns that do
+not fit are left out, least useful first; a flexible column takes the room left over.
 """
 
 from __future__ import annotations
@@ -27,33 +28,44 @@ class Column:
     title: str
     width: int
     keep: int  # the lower, the longer it stays when the pane is narrow
+    flex: bool = False  # takes the width no other shown column needs
 
 
 Cell = tuple[str, str]  # text and a Rich style ("" for the row's own)
 
 
-class ConversationList(Widget, can_focus=True):
+@dataclass(frozen=True)
+class _Look:
+    """The styles a row is drawn with, worked out once per theme and focus."""
+
+    plain: Style
+    stripe: Style
+    cursor: Style
+    header: Style
+
+
+class KeyedList(Widget, can_focus=True):
     """Rows by key (``sync``), a cursor (``selected``), ``RowHighlighted`` on a move."""
 
     COMPONENT_CLASSES = {
-        "conversations--header",
-        "conversations--cursor",
-        "conversations--stripe",
+        "keyed-list--header",
+        "keyed-list--cursor",
+        "keyed-list--stripe",
     }
     DEFAULT_CSS = """
-    ConversationList {
+    KeyedList {
         background: $surface;
         color: $foreground;
-        & > .conversations--header { text-style: bold; background: $panel; }
-        & > .conversations--stripe { background: $surface-lighten-1 50%; }
-        & > .conversations--cursor {
+        & > .keyed-list--header { text-style: bold; background: $panel; }
+        & > .keyed-list--stripe { background: $surface-lighten-1 50%; }
+        & > .keyed-list--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
             text-style: $block-cursor-blurred-text-style;
         }
         &:focus {
             background-tint: $foreground 5%;
-            & > .conversations--cursor {
+            & > .keyed-list--cursor {
                 background: $block-cursor-background;
                 color: $block-cursor-foreground;
                 text-style: $block-cursor-text-style;
@@ -70,12 +82,20 @@ class ConversationList(Widget, can_focus=True):
         Binding("end", "jump(-1)", "Last", show=False),
     ]
 
-    class RowHighlighted(Message):
-        """The cursor is on another conversation (or on none)."""
+    # True: a cursor on the first row stays there as rows arrive above it (newest first).
+    STICKY_TOP = False
 
-        def __init__(self, conversation_id: str | None) -> None:
+    class RowHighlighted(Message):
+        """The cursor is on another row (or on none)."""
+
+        def __init__(self, keyed_list: KeyedList, key: str | None) -> None:
             super().__init__()
-            self.conversation_id = conversation_id
+            self.keyed_list = keyed_list
+            self.key = key
+
+        @property
+        def control(self) -> KeyedList:
+            return self.keyed_list
 
     def __init__(self, columns: tuple[Column, ...], *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -86,6 +106,8 @@ class ConversationList(Widget, can_focus=True):
         self._top = 0  # the first row shown
         self._announced: str | None = None
         self._cache: dict[tuple[object, ...], Strip] = {}
+        self._looks: dict[bool, _Look] = {}
+        self._fits: dict[int, tuple[tuple[int, int], ...]] = {}
 
     # -- the data ------------------------------------------------------------------------------
     @property
@@ -100,9 +122,12 @@ class ConversationList(Widget, can_focus=True):
     def selected(self) -> str | None:
         return self._keys[self._cursor] if self._keys else None
 
+    def cells_at(self, row: int) -> tuple[Cell, ...]:
+        return self._cells[self._keys[row]]
+
     def sync(self, rows: dict[str, tuple[Cell, ...]]) -> None:
-        """Show exactly these rows, in this order; the cursor stays on its conversation."""
-        selected = self.selected
+        """Show exactly these rows, in this order; the cursor stays on its row."""
+        selected = None if self.STICKY_TOP and self._cursor == 0 else self.selected
         keys = list(rows)
         changed = [i for i, k in enumerate(keys) if rows[k] != self._cells.get(k)]
         moved = keys != self._keys
@@ -155,7 +180,7 @@ class ConversationList(Widget, can_focus=True):
     def _announce(self) -> None:
         if self.selected != self._announced:
             self._announced = self.selected
-            self.post_message(self.RowHighlighted(self.selected))
+            self.post_message(self.RowHighlighted(self, self.selected))
 
     def _refresh_row(self, index: int) -> None:
         y = index - self._top + 1
@@ -194,8 +219,14 @@ class ConversationList(Widget, can_focus=True):
         self.refresh()
 
     # -- drawing --------------------------------------------------------------------------------
-    def _shown_columns(self, width: int) -> list[int]:
-        """Indexes of the columns that fit, most useful first, kept in their order."""
+    def _shown_columns(self, width: int) -> tuple[tuple[int, int], ...]:
+        """(index, width) of the columns that fit, most useful first, kept in their order."""
+        shown = self._fits.get(width)
+        if shown is None:
+            shown = self._fits[width] = self._fit(width)
+        return shown
+
+    def _fit(self, width: int) -> tuple[tuple[int, int], ...]:
         chosen: list[int] = []
         used = 0
         for index in sorted(range(len(self.columns)), key=lambda i: self.columns[i].keep):
@@ -203,46 +234,65 @@ class ConversationList(Widget, can_focus=True):
             if used + need <= width or not chosen:
                 chosen.append(index)
                 used += need
-        return sorted(chosen)
+        spare = max(0, width - used)
+        return tuple(
+            (i, self.columns[i].width + (spare if self.columns[i].flex else 0))
+            for i in sorted(chosen)
+        )
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._looks.clear()  # a new theme or new CSS
+
+    def _look(self) -> _Look:
+        # Working a style out walks the widget's ancestors (about 0.3 ms); a table of 40
+        # rows changing twice a second cannot pay that per line.
+        look = self._looks.get(self.has_focus)
+        if look is None:
+            plain = self.rich_style
+            look = _Look(
+                plain=plain,
+                stripe=plain + self.get_component_rich_style("keyed-list--stripe"),
+                cursor=self.get_component_rich_style("keyed-list--cursor"),
+                header=self.get_component_rich_style("keyed-list--header"),
+            )
+            self._looks[self.has_focus] = look
+        return look
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         shown = self._shown_columns(width)
+        look = self._look()
         if y == 0:
-            style = self.get_component_rich_style("conversations--header")
             cells: tuple[Cell, ...] = tuple((c.title, "") for c in self.columns)
-            return self._strip(None, cells, shown, width, style, Style())
+            return self._strip(None, cells, shown, width, look.header, Style())
         index = self._top + y - 1
         if index >= len(self._keys):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, look.plain)
         key = self._keys[index]
         if index == self._cursor:
-            base = self.rich_style
-            over = self.get_component_rich_style("conversations--cursor")
+            base, over = look.plain, look.cursor
         else:
-            base = self.rich_style + (
-                self.get_component_rich_style("conversations--stripe") if index % 2 else Style()
-            )
-            over = Style()
+            base, over = (look.stripe if index % 2 else look.plain), Style()
         return self._strip(key, self._cells[key], shown, width, base, over)
 
     def _strip(
         self,
         key: str | None,  # None: the header
         cells: tuple[Cell, ...],
-        shown: list[int],
+        shown: tuple[tuple[int, int], ...],
         width: int,
         base: Style,
         over: Style,
     ) -> Strip:
-        cache_key = (key, cells, tuple(shown), width, base, over)
+        cache_key = (key, cells, shown, width, base, over)
         strip = self._cache.get(cache_key)
         if strip is not None:
             return strip
         segments: list[Segment] = []
-        for index in shown:
+        for index, column_width in shown:
             text, style = cells[index]
-            cell = set_cell_size(text, self.columns[index].width) + " "
+            cell = set_cell_size(text, column_width) + " "
             own = Style.parse(style) if style else Style()
             segments.append(Segment(cell, base + own + over))
         strip = Strip(segments).adjust_cell_length(width, base + over)
