@@ -4,6 +4,7 @@ out the whole screen."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -193,3 +194,34 @@ async def test_a_growing_transcript_lays_out_the_screen_only_when_its_scrollbar_
         assert view.vertical_scrollbar.window_virtual_size == 39
         assert view.scroll_y == view.max_scroll_y > 0
         assert view.render_line(view.size.height - 1).text.strip().endswith("a line of the call")
+
+
+async def test_a_transcript_scrolled_up_stays_put_until_another_conversation_is_shown() -> None:
+    view = TranscriptView()
+    async with PaneApp(view).run_test(size=(60, 12)) as pilot:
+        view.show([line(n) for n in range(40)])
+        await pilot.pause()
+        view.refit()
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        view.scroll_to(y=3, animate=False, immediate=True)
+        await pilot.pause()
+        view.show([line(n) for n in range(41)])  # the same call grows: the reader stays
+        await pilot.pause()
+        assert view.scroll_y == 3
+        view.show([line(n, "another call") for n in range(100, 150)], from_bottom=True)
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 3
+
+
+async def test_the_hits_cursor_starts_at_the_top_for_another_conversation() -> None:
+    table = HitsTable()
+    async with PaneApp(table).run_test(size=(60, 20)) as pilot:
+        table.focus()
+        table.sync_content(content([hit(n, matched=f"w{n}") for n in range(5)]))
+        await pilot.press("down", "down")
+        assert table.cursor_row == 2
+        other = content([hit(n, matched=f"w{n}") for n in range(10, 15)])
+        table.sync_content(dataclasses.replace(other, conversation_id="another"))
+        await pilot.pause()
+        assert table.cursor_row == 0

@@ -234,7 +234,10 @@ class AssistApp(App[None]):
             if table.selected != selected:
                 self._frame_due.set()  # the selection moved meanwhile: its own frame follows
                 return
+            switched = False
             if view.content is not None:
+                before = self._content
+                switched = before is None or before.conversation_id != view.content.conversation_id
                 self._content = view.content
             content = self._content if view.gauges is not None else None
             transcript = self.query_one(TranscriptView)
@@ -250,7 +253,7 @@ class AssistApp(App[None]):
             title.show(f"transcript {content.conversation_id}{paused}")
             transcript.frozen = view.gauges.paused
             if view.content is not None:
-                transcript.show(content.lines)
+                transcript.show(content.lines, from_bottom=switched)
                 self.query_one(HitsTable).sync_content(content)
             else:
                 transcript.refit()

@@ -125,12 +125,15 @@ class KeyedList(Widget, can_focus=True):
     def cells_at(self, row: int) -> tuple[Cell, ...]:
         return self._cells[self._keys[row]]
 
-    def sync(self, rows: dict[str, tuple[Cell, ...]]) -> None:
-        """Show exactly these rows, in this order; the cursor stays on its row."""
-        selected = None if self.STICKY_TOP and self._cursor == 0 else self.selected
+    def sync(self, rows: dict[str, tuple[Cell, ...]], *, reset: bool = False) -> None:
+        """Show exactly these rows, in this order; the cursor stays on its row. With
+        ``reset`` (rows of something else altogether) it goes to the first row."""
+        if reset:
+            self._cursor = self._top = 0
+        selected = None if reset or (self.STICKY_TOP and self._cursor == 0) else self.selected
         keys = list(rows)
         changed = [i for i, k in enumerate(keys) if rows[k] != self._cells.get(k)]
-        moved = keys != self._keys
+        moved = reset or keys != self._keys
         if not changed and not moved:
             return
         self._keys = keys

@@ -182,6 +182,7 @@ class HitsTable(KeyedList):
         )
         if signature == self._for:
             return
+        switched = self._for is None or self._for[0] != state.conversation_id
         self._for = signature
         rows: list[tuple[datetime, str, tuple[Cell, ...]]] = []
         for hit in state.hits:
@@ -237,7 +238,7 @@ class HitsTable(KeyedList):
         if len(rows) > HITS_SHOWN:
             more = f"{len(rows) - HITS_SHOWN} older: audit log (l)"
             shown["older"] = (("", ""), ("…", "dim"), (more, "dim"), ("", ""), ("", ""))
-        self.sync(shown)
+        self.sync(shown, reset=switched)
 
 
 def _clock(at: datetime) -> str:

@@ -51,8 +51,10 @@ class TranscriptView(ScrollView, can_focus=True):
         self._base = Style()
         self.frozen = False
 
-    def show(self, lines: Sequence[Line]) -> None:
-        """Replace the content with these lines (cheap when little changed)."""
+    def show(self, lines: Sequence[Line], *, from_bottom: bool = False) -> None:
+        """Replace the content with these lines (cheap when little changed). With
+        ``from_bottom`` (another conversation) it starts at the newest line, wherever the
+        last one was scrolled to."""
         if self.frozen:
             return
         keys = [
@@ -62,7 +64,7 @@ class TranscriptView(ScrollView, can_focus=True):
             return
         self._lines = list(lines)
         self._keys = keys
-        self._rebuild()
+        self._rebuild(follow=from_bottom or None)
 
     def refit(self) -> None:
         """Wrap again if the text width changed without a resize (a scrollbar came or went)."""
@@ -82,10 +84,11 @@ class TranscriptView(ScrollView, can_focus=True):
         if self.is_mounted:
             self._rebuild()  # rows carry the old theme's colours
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, follow: bool | None = None) -> None:
         """Rows for the current lines at the current width; still at the bottom after, if
         it was at the bottom before (new lines, wrapping again, a resize)."""
-        follow = self.scroll_y >= self.max_scroll_y - 1
+        if follow is None:
+            follow = self.scroll_y >= self.max_scroll_y - 1
         width = max(self.scrollable_content_region.width, 20)
         base = self.rich_style
         if width != self._width or base != self._base:
