@@ -222,6 +222,8 @@ async def test_the_hits_cursor_starts_at_the_top_for_another_conversation() -> N
         await pilot.press("down", "down")
         assert table.cursor_row == 2
         other = content([hit(n, matched=f"w{n}") for n in range(10, 15)])
-        table.sync_content(dataclasses.replace(other, conversation_id="another"))
+        table.sync_content(
+            dataclasses.replace(other, conversation_id="another"), new_conversation=True
+        )
         await pilot.pause()
         assert table.cursor_row == 0

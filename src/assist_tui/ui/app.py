@@ -254,7 +254,7 @@ class AssistApp(App[None]):
             transcript.frozen = view.gauges.paused
             if view.content is not None:
                 transcript.show(content.lines, from_bottom=switched)
-                self.query_one(HitsTable).sync_content(content)
+                self.query_one(HitsTable).sync_content(content, new_conversation=switched)
             else:
                 transcript.refit()
             # Gauges at their own rate, and at once for a newly selected conversation.

@@ -168,7 +168,10 @@ class HitsTable(KeyedList):
         super().__init__(self.COLUMNS, id=id)
         self._for: tuple[object, ...] | None = None
 
-    def sync_content(self, state: ConversationContent | None) -> None:
+    def sync_content(
+        self, state: ConversationContent | None, *, new_conversation: bool = False
+    ) -> None:
+        """Show ``state``'s entries; for a ``new_conversation`` the cursor starts at the top."""
         if state is None:
             self._for = None
             self.sync({})
@@ -182,7 +185,6 @@ class HitsTable(KeyedList):
         )
         if signature == self._for:
             return
-        switched = self._for is None or self._for[0] != state.conversation_id
         self._for = signature
         rows: list[tuple[datetime, str, tuple[Cell, ...]]] = []
         for hit in state.hits:
@@ -238,7 +240,7 @@ class HitsTable(KeyedList):
         if len(rows) > HITS_SHOWN:
             more = f"{len(rows) - HITS_SHOWN} older: audit log (l)"
             shown["older"] = (("", ""), ("…", "dim"), (more, "dim"), ("", ""), ("", ""))
-        self.sync(shown, reset=switched)
+        self.sync(shown, reset=new_conversation)
 
 
 def _clock(at: datetime) -> str:
