@@ -30,6 +30,7 @@ from assist_tui.engine.quality import QualityGate
 from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.engine.relevance import relevance, snippet
 from assist_tui.engine.rules import Rule, load_rules
+from assist_tui.engine.stage_guard import StageGuard
 from assist_tui.genesys.discovery import discover_live, transcription_topic
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import EventFeed
@@ -88,6 +89,7 @@ class AssistEngine:
         self.conversations: dict[str, ConversationState] = {}
         self.metrics = EngineMetrics()
         self.metrics.latency.threshold_ms = settings.latency.warn_ms
+        self.guard = StageGuard(audit, self.metrics.stage_errors)
         self.health: StreamHealth | None = None
         self.notices: list[str] = []
         self.redactor = Redactor(enabled=settings.redaction.mode == "pii")
@@ -268,6 +270,7 @@ class AssistEngine:
             "share_under_warn": round(latency.under_threshold, 3) if latency else None,
             "average_confidence": round(m.mean_confidence, 3) if m.mean_confidence else None,
             "confidence_clamps": m.confidence_clamps,
+            "stage_errors": dict(m.stage_errors),
             "dropped_late": m.dropped_late,
             "rejected_frames": dict(m.rejected),
             "duplicates_dropped": m.duplicates + (stream.duplicates_dropped if stream else 0),
@@ -318,15 +321,20 @@ class AssistEngine:
         async for event in stream:
             await self.process(event)
             if self.follower is not None:
-                await self.follower.observe(event)
+                with self.guard.stage("follower", event):
+                    await self.follower.observe(event)
             if time.perf_counter() - slice_start > YIELD_AFTER_S:
                 await asyncio.sleep(0)
                 slice_start = time.perf_counter()
 
     async def process(self, event: StreamEvent | AudioMetrics) -> None:
-        """Run one normalized event through the stages."""
+        """Run one normalized event through the stages; one that fails is reported, not fatal."""
         self.metrics.events += 1
         self.metrics.rate.add()
+        with self.guard.stage(getattr(event, "kind", "event"), event):
+            self._dispatch(event)
+
+    def _dispatch(self, event: StreamEvent | AudioMetrics) -> None:
         if isinstance(event, UtteranceUpdate):
             self._on_utterance(event)
         elif isinstance(event, AudioMetrics):
@@ -411,7 +419,8 @@ class AssistEngine:
         if state.language != language_before:
             self._judge(state)  # the spoken language is one of the quality gates
         if result.new_final:
-            self._on_final(state, line, update, redaction.found)
+            with self.guard.stage("final", update):
+                self._on_final(state, line, update, redaction.found)
         metrics.own_latency.add((utc_now() - update.received_at).total_seconds() * 1000)
 
     def _on_interruption(self, state: ConversationState, interruption: Interruption) -> None:
@@ -620,7 +629,9 @@ class AssistEngine:
                 tail = full.split()[-context_tokens:] if context_tokens else []
                 state.nlp_context[update.speaker] = " ".join(tail)
             started = time.perf_counter()
-            results = matcher.match(texts)
+            results = self.guard.call("nlp", matcher.match, texts, default=None)
+            if results is None:
+                continue
             spent = time.perf_counter() - started
             per_text_s = 0.8 * per_text_s + 0.2 * (spent / len(texts))
             self.metrics.nlp_seconds += spent
@@ -631,7 +642,8 @@ class AssistEngine:
             ):
                 for match in matches:
                     if match.end > offset:  # only what this final added
-                        self._on_match(state, line, update, match, full)
+                        with self.guard.stage("keyword_hit", update):
+                            self._on_match(state, line, update, match, full)
             await asyncio.sleep(0)  # let the stream and the UI run between slices
 
     def _on_match(

@@ -14,17 +14,23 @@ def speech_latency_ms(update: UtteranceUpdate) -> float | None:
     """Receive time minus when the words were spoken (end of the utterance so far).
 
     Uses session start + offset + duration when known (the speech itself), else the
-    platform's event time. None when the stream gives neither.
+    platform's event time. None when the stream gives neither, or when they cannot be
+    worked with (a time out of range, one without a zone): this stage never raises.
     """
-    if update.session_start is not None and update.offset_ms is not None:
-        spoken = update.session_start + timedelta(
-            milliseconds=update.offset_ms + (update.duration_ms or 0)
-        )
-    elif update.event_time is not None:
-        spoken = update.event_time
-    else:
+    try:
+        if update.session_start is not None and update.offset_ms is not None:
+            spoken = update.session_start + timedelta(
+                milliseconds=update.offset_ms + (update.duration_ms or 0)
+            )
+        elif update.event_time is not None:
+            spoken = update.event_time
+        else:
+            return None
+        value = (update.received_at - spoken).total_seconds() * 1000.0
+    except (OverflowError, ValueError, TypeError, OSError):
+        # Translators bound these; a model built elsewhere may not have been.
         return None
-    return (update.received_at - spoken).total_seconds() * 1000.0
+    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

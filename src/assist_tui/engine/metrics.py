@@ -53,6 +53,7 @@ class EngineMetrics:
     insights: int = 0
     redactions: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
+    stage_errors: Counter[str] = field(default_factory=Counter)  # engine/stage_guard.py
     confidence_total: float = 0.0
     nlp_seconds: float = 0.0
     nlp_batches: int = 0

@@ -4,14 +4,13 @@ then the topic's own translator. A bad frame becomes a ``RejectedFrame`` with it
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
 from pydantic import ValidationError
 
-from assist_tui.genesys import discovery, transcription_topic
+from assist_tui.genesys import discovery, frame_limits, transcription_topic
 from assist_tui.model import RejectedFrame, StreamEvent
 
 
@@ -35,7 +34,10 @@ class Decoded:
 
 
 def _reject(reason: str, size: int, received_at: datetime, topic: str | None = None) -> Decoded:
-    return Decoded([RejectedFrame(reason=reason, size=size, topic=topic, received_at=received_at)])
+    shown = topic[:200] if isinstance(topic, str) else None
+    return Decoded(
+        [RejectedFrame(reason=reason[:300], size=size, topic=shown, received_at=received_at)]
+    )
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -45,14 +47,24 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> Decoded:
-    """Decode one frame; never raises for bad input."""
+    """Decode one frame; never raises, whatever the input (bounds: genesys/frame_limits.py)."""
     size = len(raw.encode("utf-8", "replace")) if isinstance(raw, str) else len(raw)
     if size > max_bytes:
         # Checked before parsing: a huge frame costs no JSON work.
         return _reject(f"oversized frame: {size} bytes > limit {max_bytes}", size, received_at)
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return _decode(raw, size, received_at)
+    except (Exception, RecursionError) as exc:
+        # The last line of defence: the reason names the type only (a message may quote text).
+        return _reject(f"translator error: {type(exc).__name__}", size, received_at)
+
+
+def _decode(raw: str | bytes, size: int, received_at: datetime) -> Decoded:
+    try:
+        data = frame_limits.load_bounded(raw)
+    except frame_limits.FrameLimitError as exc:
+        return _reject(f"limit: {exc}", size, received_at)
+    except ValueError as exc:
         return _reject(f"malformed JSON: {exc}", size, received_at)
     if not isinstance(data, dict):
         return _reject("frame is not a JSON object", size, received_at)
@@ -84,8 +96,8 @@ def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> 
         try:
             message_model = transcription_topic.TranscriptionMessage.model_validate(body)
             events = transcription_topic.translate(message_model, received_at)
-        except (ValidationError, ValueError) as exc:
-            reason = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        except (ValidationError, ValueError, OverflowError) as exc:
+            reason = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)[:200]
             return _reject(f"bad transcription event: {reason}", size, received_at, topic)
         return Decoded(list(events), topic=topic)
 

@@ -7,11 +7,13 @@ noted on the update (``adjustments``) so later stages can count it.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assist_tui.genesys.dialects.base import clamp_confidence
+from assist_tui.genesys.frame_limits import as_utc, epoch_ms
+from assist_tui.genesys.frame_limits import offset_ms as bounded_ms
 from assist_tui.model import (
     ConversationEnded,
     Speaker,
@@ -72,26 +74,27 @@ def _word(wire: WireWord, notes: list[str]) -> dict[str, object]:
     return {
         "text": wire.word,
         "confidence": clamp_confidence(wire.confidence, "word", notes),
-        "offset_ms": max(offset or 0, 0),
-        "duration_ms": max(wire.duration_ms or 0, 0),
+        "offset_ms": bounded_ms(offset, "word offsetMs", notes) or 0,
+        "duration_ms": bounded_ms(wire.duration_ms, "word durationMs", notes) or 0,
     }
 
 
 def translate(
     message: TranscriptionMessage, received_at: datetime
 ) -> list[UtteranceUpdate | ConversationEnded]:
-    """Utterance updates for each transcript, and an end when the session ended."""
-    session_start = (
-        datetime.fromtimestamp(message.session_start_ms / 1000, tz=timezone.utc)
-        if message.session_start_ms
-        else None
-    )
+    """Utterance updates for each transcript, and an end when the session ended.
+
+    Times and offsets are bounded (genesys/frame_limits.py); each fix is an adjustment.
+    """
+    frame_notes: list[str] = []
+    session_start = epoch_ms(message.session_start_ms, "sessionStartTimeMs", frame_notes)
+    event_time = as_utc(message.event_time, "eventTime", frame_notes)
     events: list[UtteranceUpdate | ConversationEnded] = []
     for transcript in message.transcripts:
         if not transcript.alternatives:
             continue
         best = transcript.alternatives[0]
-        notes: list[str] = []
+        notes: list[str] = list(frame_notes)
         words = [_word(w, notes) for w in best.words]
         text = best.transcript.strip() or " ".join(str(w["text"]) for w in words)
         # One validation call per utterance (words included) is the cheapest way through
@@ -108,12 +111,10 @@ def translate(
                     "confidence": clamp_confidence(best.confidence, "utterance", notes),
                     "is_final": transcript.is_final,
                     "language": transcript.dialect,
-                    "offset_ms": max(best.offset_ms, 0) if best.offset_ms is not None else None,
-                    "duration_ms": (
-                        max(best.duration_ms, 0) if best.duration_ms is not None else None
-                    ),
+                    "offset_ms": bounded_ms(best.offset_ms, "offsetMs", notes),
+                    "duration_ms": bounded_ms(best.duration_ms, "durationMs", notes),
                     "session_start": session_start,
-                    "event_time": message.event_time,
+                    "event_time": event_time,
                     "received_at": received_at,
                     "adjustments": tuple(dict.fromkeys(notes)),
                 }

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assist_tui.config import DialectSettings
 from assist_tui.genesys.errors import GenesysError
+from assist_tui.genesys.frame_limits import FrameLimitError, load_bounded, total
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.model import RejectedFrame, StreamEvent
 
@@ -77,7 +77,8 @@ def clamp_confidence(value: float | None, what: str, notes: list[str]) -> float:
 def load_json(raw: str | bytes, *, allow_base64: bool = False) -> Any:
     """Parse a text or binary frame; binary may be base64 of JSON where the dialect says so.
 
-    Raises ``ValueError`` with a reason a person can read.
+    Bounded (genesys/frame_limits.py): raises ``FrameLimitError`` past a bound, else
+    ``ValueError``, each with a reason a person can read.
     """
     if isinstance(raw, bytes):
         if allow_base64:
@@ -88,8 +89,10 @@ def load_json(raw: str | bytes, *, allow_base64: bool = False) -> Any:
         except UnicodeDecodeError:
             raise ValueError("binary frame is neither base64 nor UTF-8 JSON") from None
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        return load_bounded(raw)
+    except FrameLimitError:
+        raise
+    except ValueError as exc:
         raise ValueError(f"not JSON ({exc.__class__.__name__})") from None
 
 
@@ -105,6 +108,8 @@ def load_object(
     """The frame as a JSON object, or the rejection that says why it is not one."""
     try:
         body = load_json(raw, allow_base64=allow_base64)
+    except FrameLimitError as exc:
+        return rejected(f"limit: {exc}", raw, received_at)
     except ValueError as exc:
         return rejected(f"malformed: {exc}", raw, received_at)
     if not isinstance(body, dict):
@@ -128,6 +133,10 @@ def ack_from(body: dict[str, Any], key: str | None) -> Decoded | None:
 def rejected(reason: str, raw: str | bytes, received_at: datetime) -> Decoded:
     size = len(raw.encode("utf-8", "replace")) if isinstance(raw, str) else len(raw)
     return Decoded(events=[RejectedFrame(reason=reason[:300], size=size, received_at=received_at)])
+
+
+total_decode = total(rejected)
+"""Decorator for ``Dialect.decode`` implementations: nothing escapes it."""
 
 
 def schema_reason(exc: ValidationError) -> str:
@@ -185,4 +194,8 @@ class Dialect(ABC):
 
     @abstractmethod
     def decode(self, raw: str | bytes, received_at: datetime) -> Decoded:
-        """Translate one frame. Never raises: unusable frames become ``RejectedFrame``."""
+        """Translate one frame. Never raises: unusable frames become ``RejectedFrame``.
+
+        Implementations are decorated with ``@total_decode``, which rejects whatever
+        still escapes them.
+        """

@@ -18,6 +18,7 @@ from assist_tui.genesys.dialects.base import (
     load_object,
     rejected,
     schema_reason,
+    total_decode,
 )
 from assist_tui.genesys.dialects.lines import final_line
 
@@ -44,6 +45,7 @@ class ConversationsStreamDialect(Dialect):
     def url(self, ws_base: str, conversation_ids: Sequence[str], token: str) -> str:
         return f"{ws_base.rstrip('/')}{self.path}?filter=type:transcript"
 
+    @total_decode
     def decode(self, raw: str | bytes, received_at: datetime) -> Decoded:
         body = load_object(raw, received_at)
         if isinstance(body, Decoded):

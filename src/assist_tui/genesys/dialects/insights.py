@@ -26,8 +26,10 @@ from assist_tui.genesys.dialects.base import (
     load_object,
     rejected,
     schema_reason,
+    total_decode,
 )
 from assist_tui.genesys.errors import GenesysError
+from assist_tui.genesys.frame_limits import as_utc
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.model import Insight
 
@@ -200,6 +202,7 @@ class InsightsDialect(Dialect):
         odd = [f for f in self.filters if json.dumps(f, sort_keys=True) not in standard]
         return odd[0] if odd else (self.filters[0] if self.filters else None)
 
+    @total_decode
     def decode(self, raw: str | bytes, received_at: datetime) -> Decoded:
         body = load_object(raw, received_at, allow_base64=True)
         if isinstance(body, Decoded):
@@ -225,7 +228,7 @@ class InsightsDialect(Dialect):
                     confidence=confidence,
                     relevance=relevance(frame.insight_type, confidence),
                     snippet=snippet(frame.content),
-                    event_time=frame.timestamp,
+                    event_time=as_utc(frame.timestamp, "timestamp", notes),
                     received_at=received_at,
                 )
             ]

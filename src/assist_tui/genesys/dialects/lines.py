@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime
 
 from assist_tui.genesys.dialects.base import clamp_confidence
+from assist_tui.genesys.frame_limits import as_utc
 from assist_tui.model import Speaker, UtteranceUpdate
 
 SPEAKERS = {
@@ -41,6 +42,7 @@ def final_line(
 ) -> UtteranceUpdate:
     """One finished line as a final utterance; without a wire id it gets a stable one."""
     notes: list[str] = []
+    event_time = as_utc(event_time, "timestamp", notes)
     if confidence is None and default_confidence is not None:
         certainty = default_confidence
     else:

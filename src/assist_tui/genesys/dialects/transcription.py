@@ -28,8 +28,11 @@ from assist_tui.genesys.dialects.base import (
     load_object,
     rejected,
     schema_reason,
+    total_decode,
 )
 from assist_tui.genesys.errors import NotFoundError
+from assist_tui.genesys.frame_limits import as_utc
+from assist_tui.genesys.frame_limits import offset_ms as bounded_ms
 from assist_tui.genesys.rest import GenesysApi
 from assist_tui.model import AudioMetrics, Speaker, StreamEvent, UtteranceUpdate
 
@@ -194,6 +197,7 @@ class TranscriptionDialect(Dialect):
         for key in [k for k in self._open if k[0] == conversation_id]:
             del self._open[key]
 
+    @total_decode
     def decode(self, raw: str | bytes, received_at: datetime) -> Decoded:
         body = load_object(raw, received_at)
         if isinstance(body, Decoded):
@@ -255,9 +259,11 @@ class TranscriptionDialect(Dialect):
                     "confidence": confidence,
                     "is_final": final,
                     "language": event.language,
-                    "offset_ms": int(first.startTime * 1000),
-                    "duration_ms": max(int((last.endTime - first.startTime) * 1000), 0),
-                    "event_time": event.timestamp,
+                    "offset_ms": bounded_ms(int(first.startTime * 1000), "startTime", notes),
+                    "duration_ms": bounded_ms(
+                        max(int((last.endTime - first.startTime) * 1000), 0), "endTime", notes
+                    ),
+                    "event_time": as_utc(event.timestamp, "timestamp", notes),
                     "received_at": received_at,
                     "adjustments": tuple(dict.fromkeys(notes)),
                     "interruption_detected": bool(event.interruptionDetected),
@@ -281,6 +287,7 @@ class TranscriptionDialect(Dialect):
     def _text_event(self, event: TextEvent, received_at: datetime) -> list[StreamEvent]:
         notes: list[str] = []
         cid, pid = event.interactionId, event.participantId
+        media_time = as_utc(event.mediaTimestamp, "mediaTimestamp", notes)
         out: list[StreamEvent] = [
             UtteranceUpdate(
                 conversation_id=cid,
@@ -290,7 +297,7 @@ class TranscriptionDialect(Dialect):
                 text=event.text.strip(),
                 confidence=clamp_confidence(event.confidence, "utterance", notes),
                 is_final=event.final,
-                event_time=event.mediaTimestamp,
+                event_time=media_time,
                 received_at=received_at,
                 adjustments=tuple(dict.fromkeys(notes)),
             )

@@ -20,6 +20,7 @@ from assist_tui.genesys.dialects.base import (
     load_object,
     rejected,
     schema_reason,
+    total_decode,
 )
 from assist_tui.genesys.dialects.lines import final_line
 from assist_tui.model import StreamEvent
@@ -55,6 +56,7 @@ class TranscriptsDialect(Dialect):
         }
         return f"{ws_base.rstrip('/')}{self.path}?{urlencode(query, safe=',')}"
 
+    @total_decode
     def decode(self, raw: str | bytes, received_at: datetime) -> Decoded:
         body = load_object(raw, received_at)
         if isinstance(body, Decoded):

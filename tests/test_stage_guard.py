@@ -1,0 +1,87 @@
+"""A stage that raises on one event is caught at its boundary: counted per stage, audited
+as ``stage_error`` (stage and exception type, no text), logged without text, and the
+engine goes on with the next event."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assist_tui.emulator.server import EmulatorServer
+from assist_tui.engine import engine as engine_module
+from assist_tui.engine.nlp import KeywordMatcher
+
+from .test_engine_pipeline import bare_engine, final, matcher, settle  # noqa: F401 - fixture
+
+SECRET = "my card number is 4111 1111 1111 1111"
+
+
+async def test_a_raising_stage_is_counted_audited_without_text_and_the_engine_goes_on(
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    matcher: KeywordMatcher,  # noqa: F811 - fixture
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real = engine_module.redact_update
+
+    def flaky(redactor: Any, update: Any) -> Any:
+        if "card" in update.text:
+            raise ValueError(f"cannot redact {update.text!r}")
+        return real(redactor, update)
+
+    monkeypatch.setattr(engine_module, "redact_update", flaky)
+    caplog.set_level(logging.WARNING)
+    async with bare_engine(emulator, tmp_path, matcher) as engine:
+        await engine.process(final("u1", SECRET))
+        await engine.process(final("u2", "I would like to cancel"))
+        assert engine.metrics.stage_errors == {"utterance": 1}
+        assert engine.metrics.finals == 1  # the next event went through every stage
+        assert engine.governance()["stage_errors"] == {"utterance": 1}
+        engine.audit.flush()
+        [record] = list(engine.audit.records(kinds=["stage_error"]))
+    assert record.data == {"stage": "utterance", "exception": "ValueError"}
+    assert record.conversation == "c"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "stage utterance failed" in logged and "ValueError" in logged
+    assert "4111" not in logged and "card" not in logged
+
+
+async def test_a_failing_final_stage_and_nlp_batch_do_not_stop_the_engine(
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    matcher: KeywordMatcher,  # noqa: F811 - fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with bare_engine(emulator, tmp_path, matcher) as engine:
+        calls = {"n": 0}
+        real_match = engine.matcher.match if engine.matcher else None
+        assert real_match is not None
+
+        def match_once_broken(texts: list[str]) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise RuntimeError("spaCy fell over")
+            return real_match(texts)
+
+        monkeypatch.setattr(engine.matcher, "match", match_once_broken)
+        await engine.process(final("u1", "I want to cancel my policy"))
+        await settle(engine)
+        await engine.process(final("u2", "I want to cancel my policy now"))
+        await settle(engine)
+        assert engine.metrics.stage_errors == {"nlp": 1}
+        assert engine.metrics.hits >= 1  # the worker survived and matched the next final
+
+        def no_audit(*_: object, **__: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(engine, "_webhook_payload", no_audit)
+        engine.outbox = object()  # type: ignore[assignment] - any outbox: the payload fails first
+        engine.webhook_url = "http://127.0.0.1:9/hook"
+        await engine.process(final("u3", "thank you"))
+        await engine.process(final("u4", "goodbye"))
+        assert engine.metrics.stage_errors["final"] == 2
+        assert engine.metrics.finals == 4
