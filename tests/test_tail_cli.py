@@ -96,10 +96,10 @@ def test_bad_conversation_id_is_reported_not_a_crash(tmp_path: Path) -> None:
         env=env_for(tmp_path),
         check=False,
     )
-    assert result.returncode == 0
-    assert (
-        "subscription rejected: v2.conversations.not-a-conversation.transcription" in result.stderr
-    )
+    # Looked up before subscribing (issue 11): the platform does not know it, exit 2.
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "'not-a-conversation': the platform does not know this conversation" in result.stderr
 
 
 async def test_tail_never_shows_card_digits(tmp_path: Path) -> None:

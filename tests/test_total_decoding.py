@@ -159,8 +159,17 @@ def test_event_time_without_zone_is_read_as_utc_and_counted() -> None:
 
 
 def test_offset_of_ten_to_the_fifteen_is_dropped_with_a_reason() -> None:
-    update = only_update(decode(frame(body(alternatives=[{"offsetMs": 10**15, "durationMs": 5,
-                                                          "transcript": "hi", "confidence": 0.9}]))))
+    update = only_update(
+        decode(
+            frame(
+                body(
+                    alternatives=[
+                        {"offsetMs": 10**15, "durationMs": 5, "transcript": "hi", "confidence": 0.9}
+                    ]
+                )
+            )
+        )
+    )
     assert update.offset_ms is None
     assert any(a.startswith("offsetMs beyond") for a in update.adjustments)
 
@@ -180,8 +189,14 @@ def test_non_finite_offsets_are_rejected(token: str) -> None:
 
 
 def test_latency_stage_is_total_on_models_built_without_bounds() -> None:
-    base = {"conversation_id": "c", "utterance_id": "u", "text": "t", "confidence": 0.5,
-            "is_final": True, "received_at": NOW}
+    base = {
+        "conversation_id": "c",
+        "utterance_id": "u",
+        "text": "t",
+        "confidence": 0.5,
+        "is_final": True,
+        "received_at": NOW,
+    }
     huge = UtteranceUpdate.model_validate(
         {**base, "session_start": NOW, "offset_ms": 10**15, "duration_ms": 10**15}
     )
@@ -197,15 +212,20 @@ def test_latency_stage_is_total_on_models_built_without_bounds() -> None:
 @pytest.mark.parametrize("depth", [33, 1000, 30_000])
 def test_deep_nesting_is_rejected_not_a_recursion_error(depth: int) -> None:
     wire = body()
-    raw = frame(wire).replace('"anotherUnknownTopLevel": "ok"',
-                              '"deep": ' + "[" * depth + "]" * depth, 1)
+    raw = frame(wire).replace(
+        '"anotherUnknownTopLevel": "ok"', '"deep": ' + "[" * depth + "]" * depth, 1
+    )
     assert rejected(decode(raw)) == f"limit: nesting deeper than {frame_limits.MAX_DEPTH}"
 
 
 @pytest.mark.parametrize(
     ("value", "outcome"),
-    [("1" + "0" * 17, "dropped"), ("9" * 400, "rejected"), ("9" * 5000, "rejected"),
-     ("-1", "dropped")],
+    [
+        ("1" + "0" * 17, "dropped"),
+        ("9" * 400, "rejected"),
+        ("9" * 5000, "rejected"),
+        ("-1", "dropped"),
+    ],
 )
 def test_huge_session_start_is_dropped_or_rejected_never_overflow(value: str, outcome: str) -> None:
     raw = frame(body()).replace("1773957594383", value)

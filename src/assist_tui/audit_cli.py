@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from assist_tui.audit.export import export
 from assist_tui.audit.store import AuditStore, verify_file
+from assist_tui.cli_checks import damaged_store
 from assist_tui.config import ConfigError, Settings
 from assist_tui.headless import store_paths
 
@@ -26,7 +28,12 @@ def _since(text: str | None) -> datetime | None:
 
 def audit_verify(settings: Settings) -> int:
     path, _ = store_paths(settings)
-    result = verify_file(path)
+    try:
+        result = verify_file(path)
+    except sqlite3.DatabaseError as exc:
+        # Verify's contract: exit 1 whenever the store is not intact, damaged included.
+        print(damaged_store(path, exc), file=sys.stderr)
+        return 1
     if result.ok:
         print(f"audit store {path}: {result.records} records, chain intact")
         return 0
@@ -49,7 +56,10 @@ def audit_export(
         raise ConfigError(
             f"no audit store at {path}; fix: run the engine first, or set [audit] path"
         )
-    store = AuditStore(path)
+    try:
+        store = AuditStore(path)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(damaged_store(path, exc)) from None
     try:
         records = store.records(since=_since(since), conversation=conversation, kinds=kinds or None)
         if output is None:
@@ -57,6 +67,8 @@ def audit_export(
         else:
             with output.open("w", encoding="utf-8", newline="") as handle:
                 count = export(records, handle, fmt)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(damaged_store(path, exc)) from None
     finally:
         store.close()
     print(f"exported {count} record(s)", file=sys.stderr)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assist_tui import __version__
+from assist_tui import __version__, cli_checks
 from assist_tui.config import (
     SOURCES,
     ConfigError,
@@ -23,7 +23,6 @@ from assist_tui.config import (
 )
 from assist_tui.emulator.faults import FAULT_NAMES, FaultError, parse_fault
 from assist_tui.genesys.errors import GenesysError
-from assist_tui.logs import setup_logging
 
 PRECEDENCE = (
     "Settings come from, lowest to highest: built-in defaults < the TOML config file "
@@ -56,7 +55,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--client-id", default=argparse.SUPPRESS, help="OAuth client id")
     group.add_argument("--api-url", default=argparse.SUPPRESS, help="override the API base URL")
     group.add_argument("--login-url", default=argparse.SUPPRESS, help="override the login base URL")
-    group.add_argument("--log-level", default=argparse.SUPPRESS, help="DEBUG, INFO, WARNING")
+    group.add_argument(
+        "--log-level",
+        type=cli_checks.log_level,
+        default=argparse.SUPPRESS,
+        help="DEBUG, INFO, WARNING",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,8 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
     tail.add_argument("--finals-only", action="store_true", help="leave out partial results")
-    tail.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
-    tail.add_argument("--count", type=int, metavar="N", help="stop after N utterances")
+    tail.add_argument(
+        "--duration",
+        type=cli_checks.positive_seconds,
+        metavar="SECONDS",
+        help="stop after this long",
+    )
+    tail.add_argument(
+        "--count", type=cli_checks.at_least_one, metavar="N", help="stop after N utterances"
+    )
 
     emulator = commands.add_parser(
         "emulator",
@@ -132,8 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="follow only these conversations (repeatable); all live ones otherwise",
     )
-    run.add_argument("--interval", type=float, default=5.0, metavar="SECONDS", help="status period")
-    run.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long")
+    run.add_argument(
+        "--interval",
+        type=cli_checks.positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="status period",
+    )
+    run.add_argument(
+        "--duration",
+        type=cli_checks.positive_seconds,
+        metavar="SECONDS",
+        help="stop after this long",
+    )
 
     audit = commands.add_parser("audit", help="export or verify the audit store")
     _common(audit)
@@ -254,12 +276,15 @@ async def _run_emulator(loaded: LoadedSettings, args: argparse.Namespace) -> int
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(getattr(args, "log_level", None))
     try:
+        cli_checks.setup_logs(getattr(args, "log_level", None))
         if args.command is None or (args.command == "run" and not args.headless):
             from assist_tui.ui.app import AssistApp
 
-            AssistApp(_load(args).settings).run()
+            settings = _load(args).settings
+            cli_checks.check_rules(settings)
+            cli_checks.check_store_dir(settings)
+            AssistApp(settings).run()
             return 0
         if args.command == "config" and args.config_command == "init":
             import os
@@ -274,6 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config":
             return _config_show(loaded)
         if args.command == "emulator":
+            cli_checks.check_port_free(loaded.settings)
             return asyncio.run(_run_emulator(loaded, args))
         if args.command == "screenshots":
             from assist_tui.ui.screenshots import run as screenshots
@@ -282,6 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return screenshots(settings, args.output)
         if args.command == "run":
             from assist_tui.headless import run_headless
+
+            cli_checks.check_rules(loaded.settings)
+            cli_checks.check_store_dir(loaded.settings)
 
             return asyncio.run(
                 run_headless(
@@ -296,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.audit_command == "verify":
                 return audit_verify(loaded.settings)
+            cli_checks.check_output(args.output)
             return audit_export(
                 loaded.settings,
                 fmt=args.format,
@@ -326,5 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return cli_checks.quiet_broken_pipe()
     parser.error(f"unknown command {args.command!r}")
     return 2  # pragma: no cover - parser.error exits

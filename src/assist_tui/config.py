@@ -423,7 +423,8 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
             f"fix: correct the line named above, or move the file away and run "
             f"`assist-tui config init` for a fresh template."
         ) from exc
-    secret = data.get("genesys", {}).get("client_secret") if isinstance(data, dict) else None
+    section = data.get("genesys") if isinstance(data, dict) else None
+    secret = section.get("client_secret") if isinstance(section, dict) else None
     if secret and os.name == "posix":
         mode = path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):

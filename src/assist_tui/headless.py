@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from assist_tui.audit.store import AuditStore
+from assist_tui.cli_checks import require_known
 from assist_tui.config import Settings, data_dir
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.platform import open_platform
@@ -63,6 +64,7 @@ async def run_headless(
     outbox = Outbox(outbox_path)
     try:
         async with open_platform(settings) as platform:
+            await require_known(platform.session.api, conversations or [])
             engine = AssistEngine(
                 settings, platform, audit=audit, outbox=outbox, conversations=conversations or None
             )

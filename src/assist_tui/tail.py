@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from assist_tui.cli_checks import require_known
 from assist_tui.config import Settings
 from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.genesys.follow import ConversationFollower
@@ -97,6 +98,7 @@ async def run_tail(
             loop.add_signal_handler(sig, stop.set)
     try:
         async with open_platform(settings) as platform:
+            await require_known(platform.session.api, options.conversations)
             print(f"assist-tui tail: {platform.label} ({platform.source})", file=err, flush=True)
             stream = platform.open_stream()
             async with stream:

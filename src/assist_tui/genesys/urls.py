@@ -27,6 +27,12 @@ def is_loopback_host(host: str) -> bool:
 def check_transport(url: str) -> str:
     """Return ``url`` if it is TLS, or plain text to a loopback host; raise otherwise."""
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check ("host:abc" raises)
+    except ValueError:
+        raise InsecureURLError(
+            f"{redact_url(url)!r}: the port is not a number from 0 to 65535"
+        ) from None
     scheme = parts.scheme.lower()
     if scheme in ("https", "wss"):
         if not parts.hostname:
