@@ -13,6 +13,7 @@ import pytest
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine import engine as engine_module
 from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.sinks.outbox import Outbox
 
 from .test_engine_pipeline import bare_engine, final, matcher, settle  # noqa: F401 - fixture
 
@@ -75,11 +76,11 @@ async def test_a_failing_final_stage_and_nlp_batch_do_not_stop_the_engine(
         assert engine.metrics.stage_errors == {"nlp": 1}
         assert engine.metrics.hits >= 1  # the worker survived and matched the next final
 
-        def no_audit(*_: object, **__: object) -> None:
+        def broken(**_: object) -> dict[str, object]:
             raise OSError("disk full")
 
-        monkeypatch.setattr(engine, "_webhook_payload", no_audit)
-        engine.outbox = object()  # type: ignore[assignment] - any outbox: the payload fails first
+        monkeypatch.setattr(engine_module, "webhook_fields", broken)
+        engine.outbox = Outbox(tmp_path / "outbox.sqlite3")
         engine.webhook_url = "http://127.0.0.1:9/hook"
         await engine.process(final("u3", "thank you"))
         await engine.process(final("u4", "goodbye"))

@@ -253,6 +253,9 @@ class WebhookSettings(_Section):
     timeout_s: float = Field(10.0, gt=0, description="timeout of one delivery")
     max_attempts: int = Field(50, ge=1, description="then the record is marked failed")
     interruption_hold_s: float = Field(2.0, ge=0, description="sync pause after an interruption")
+    max_in_flight: int = Field(
+        8, ge=1, le=256, description="deliveries at once (in parallel across conversations)"
+    )
 
     @field_validator("url")
     @classmethod
@@ -615,6 +618,7 @@ trained_pipeline = "en_core_web_sm"   # used for entities only if installed
 timeout_s = 10.0
 max_attempts = 50
 interruption_hold_s = 2.0
+max_in_flight = 8            # deliveries at once; each conversation's stay in order
 
 [push]
 enabled = true

@@ -58,7 +58,8 @@ from assist_tui.model import (
 from assist_tui.platform import Platform
 from assist_tui.sinks.assist_push import AssistPusher
 from assist_tui.sinks.outbox import Outbox
-from assist_tui.sinks.webhook import WebhookDeliverer
+from assist_tui.sinks.outbox_feed import WEBHOOK_FIELD, feed, webhook_fields
+from assist_tui.sinks.webhook import WebhookDeliverer, webhook_limits
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,6 @@ class AssistEngine:
         self._nlp_queue: asyncio.Queue[tuple[ConversationState, Line, UtteranceUpdate]] = (
             asyncio.Queue()
         )
-        self._outbox_pending: list[tuple[str, str, dict[str, Any]]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._speakers = {s for rule in self.rules.rules for s in (rule.speakers or [])} | set(
             settings.nlp.speakers
@@ -125,7 +125,10 @@ class AssistEngine:
         if self.matcher.notice:
             self.notices.append(self.matcher.notice)
             log.info("%s", self.matcher.notice)
-        http = httpx.AsyncClient(timeout=self.settings.webhook.timeout_s)
+        http = httpx.AsyncClient(
+            timeout=self.settings.webhook.timeout_s,
+            limits=webhook_limits(self.settings.webhook.max_in_flight),
+        )
         stream = self.platform.open_stream()
         self.stream = stream
         self.follower = ConversationFollower(
@@ -152,6 +155,7 @@ class AssistEngine:
                         with contextlib.suppress(asyncio.CancelledError, Exception):
                             await task
         finally:
+            self.audit.flush()  # the outbox is fed from committed finals only
             self._flush_outbox_now()
             await http.aclose()
             self.audit.flush()
@@ -174,6 +178,7 @@ class AssistEngine:
             asyncio.create_task(self._poll_media(), name="engine-media"),
         ]
         if self.outbox is not None and self.webhook_url:
+            self._flush_outbox_now()  # finals a killed run audited but did not enqueue
             self.deliverer = WebhookDeliverer(
                 self.outbox,
                 self.settings.webhook.model_copy(update={"url": self.webhook_url}),
@@ -448,52 +453,32 @@ class AssistEngine:
         metrics.redactions.update(found)
         status = state.verdict.status
         line.bad_audio = status is AudioStatus.BAD
-        self.audit.append(
-            "final_utterance",
-            {
-                "utterance_id": update.utterance_id,
-                "speaker": update.speaker.value,
-                "text": line.text,
-                "confidence": round(update.confidence, 4),
-                "latency_ms": round(line.latency_ms, 1) if line.latency_ms is not None else None,
-                "audio_status": status.value,
-                "redactions": dict(found),
-            },
-            conversation=state.conversation_id,
-            actor="pipeline",
-        )
+        data: dict[str, Any] = {
+            "utterance_id": update.utterance_id,
+            "speaker": update.speaker.value,
+            "text": line.text,
+            "confidence": round(update.confidence, 4),
+            "latency_ms": round(line.latency_ms, 1) if line.latency_ms is not None else None,
+            "audio_status": status.value,
+            "redactions": dict(found),
+        }
         if (
             self.outbox is not None
             and self.webhook_url
             and (not line.bad_audio or self.settings.quality.send_bad_audio_to_webhook)
         ):
-            self._outbox_pending.append(
-                (
-                    update.utterance_id,
-                    state.conversation_id,
-                    self._webhook_payload(state, line, update),
-                )
+            # The outbox is fed from this record once it is committed (sinks/outbox_feed.py).
+            data[WEBHOOK_FIELD] = webhook_fields(
+                offset_ms=update.offset_ms,
+                duration_ms=update.duration_ms,
+                language=update.language,
+                received_at=update.received_at.isoformat(),
             )
+        self.audit.append(
+            "final_utterance", data, conversation=state.conversation_id, actor="pipeline"
+        )
         if update.speaker.value in self._speakers:
             self._nlp_queue.put_nowait((state, line, update))
-
-    @staticmethod
-    def _webhook_payload(
-        state: ConversationState, line: Line, update: UtteranceUpdate
-    ) -> dict[str, Any]:
-        return {
-            "conversationId": state.conversation_id,
-            "utteranceId": update.utterance_id,
-            "speaker": update.speaker.value,
-            "text": line.text,
-            "confidence": update.confidence,
-            "offsetMs": update.offset_ms,
-            "durationMs": update.duration_ms,
-            "language": update.language,
-            "latencyMs": line.latency_ms,
-            "audioStatus": state.verdict.status.value,
-            "receivedAt": update.received_at.isoformat(),
-        }
 
     # -- insights (seed 002's stream) -------------------------------------------------------
     def _on_insight(self, insight: Insight) -> None:
@@ -589,16 +574,14 @@ class AssistEngine:
 
     # -- knowledge outbox -------------------------------------------------------------------------
     def _flush_outbox_now(self) -> None:
-        if self.outbox is not None and self._outbox_pending:
-            pending, self._outbox_pending = self._outbox_pending, []
-            self.outbox.enqueue_many(pending)
+        if self.outbox is not None:
+            self.guard.call("outbox", feed, self.audit, self.outbox, default=0)
 
     async def _flush_outbox(self) -> None:
-        # One short WAL transaction per period (no fsync per commit): cheaper inline
-        # than a thread hop that would contend for the GIL.
+        # In a thread: reading the audit waits for its lock while the flusher commits.
         while True:
             await asyncio.sleep(OUTBOX_FLUSH_S)
-            self._flush_outbox_now()
+            await asyncio.to_thread(self._flush_outbox_now)
 
     # -- NLP -------------------------------------------------------------------------------------
     async def _nlp_worker(self) -> None:

@@ -1,7 +1,9 @@
 """A durable outbox in SQLite: records wait here until the receiver acknowledges them.
 
 Keys are idempotency keys (unique: enqueueing a key twice is a no-op). Delivery is in
-order per conversation: only the oldest pending record of a conversation is due.
+order per conversation: only the oldest pending record of a conversation is due. The
+outbox remembers the last audit record it was fed from (``high_water``), in the same
+transaction as the records (sinks/outbox_feed.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(state, conversation, id);
+CREATE INDEX IF NOT EXISTS outbox_state_id ON outbox(state, id);
+CREATE TABLE IF NOT EXISTS outbox_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -37,6 +41,7 @@ class OutboxItem:
     conversation: str
     payload: dict[str, Any]
     attempts: int
+    next_at: float = 0.0
 
 
 class Outbox:
@@ -51,21 +56,55 @@ class Outbox:
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
 
-    def enqueue_many(self, items: list[tuple[str, str, dict[str, Any]]]) -> int:
-        """Add (key, conversation, payload) records in one transaction; return how many new."""
-        if not items:
+    def enqueue_many(
+        self, items: list[tuple[str, str, dict[str, Any]]], *, high_water: int | None = None
+    ) -> int:
+        """Add (key, conversation, payload) records in one transaction; return how many new.
+
+        ``high_water``: the last audit seq these records were read up to, recorded in the
+        same transaction (a kill cannot separate the two).
+        """
+        if not items and high_water is None:
             return 0
         now = time.time()
         with self._lock:
-            before = self._conn.total_changes
             self._conn.execute("BEGIN")
+            before = self._conn.total_changes
             self._conn.executemany(
                 "INSERT OR IGNORE INTO outbox(key, conversation, payload, created) "
                 "VALUES (?,?,?,?)",
                 [(k, c, json.dumps(p, separators=(",", ":")), now) for k, c, p in items],
             )
+            added = self._conn.total_changes - before
+            if high_water is not None:
+                self._conn.execute(
+                    "INSERT INTO outbox_meta(name, value) VALUES ('audit_seq', ?) "
+                    "ON CONFLICT(name) DO UPDATE SET value=MAX(value, excluded.value)",
+                    (high_water,),
+                )
             self._conn.execute("COMMIT")
-            return self._conn.total_changes - before
+            return int(added)
+
+    def high_water(self) -> int:
+        """The last audit seq the outbox was fed from (0: never)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value FROM outbox_meta WHERE name='audit_seq'"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def pending_after(self, after_id: int, limit: int = 1000) -> list[OutboxItem]:
+        """Pending records with an id above ``after_id``, oldest first (for the lanes)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, key, conversation, payload, attempts, next_at FROM outbox "
+                "WHERE state='pending' AND id > ? ORDER BY id LIMIT ?",
+                (after_id, limit),
+            ).fetchall()
+        return [
+            OutboxItem(int(r[0]), r[1], r[2], json.loads(r[3]), int(r[4]), float(r[5]))
+            for r in rows
+        ]
 
     def due(self, *, now: float, held: set[str], limit: int = 50) -> list[OutboxItem]:
         """The oldest pending record of each conversation that is not held, if it is due."""
@@ -77,7 +116,7 @@ class Outbox:
                 "GROUP BY conversation) h ON o.id = h.head ORDER BY o.id"
             ).fetchall()
         items = [
-            OutboxItem(int(r[0]), r[1], r[2], json.loads(r[3]), int(r[4]))
+            OutboxItem(int(r[0]), r[1], r[2], json.loads(r[3]), int(r[4]), float(r[5]))
             for r in rows
             if r[2] not in held and float(r[5]) <= now
         ]
