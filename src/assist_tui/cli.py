@@ -284,8 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = _load(args).settings
             cli_checks.check_rules(settings)
             cli_checks.check_store_dir(settings)
-            AssistApp(settings).run()
-            return 0
+            app = AssistApp(settings)
+            app.run()
+            return app.return_code or 0  # 1 after an engine failure (ui/app.py)
         if args.command == "config" and args.config_command == "init":
             import os
 

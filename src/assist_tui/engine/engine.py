@@ -29,6 +29,7 @@ from assist_tui.engine.nlp import KeywordMatcher, Match
 from assist_tui.engine.quality import QualityGate
 from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.engine.relevance import relevance, snippet
+from assist_tui.engine.restore import restore_lines
 from assist_tui.engine.rules import Rule, load_rules
 from assist_tui.engine.stage_guard import StageGuard
 from assist_tui.genesys.discovery import discover_live, transcription_topic
@@ -169,6 +170,10 @@ class AssistEngine:
             for cid in self.follower.following:
                 self.state(cid)
                 self._audit_command("subscribe", cid, actor="engine")
+        # After a restart (a killed engine), what was shown comes back from the audit.
+        restored = [self.state(cid) for cid in self.follower.following]
+        lookback = timedelta(hours=self.settings.discovery.lookback_hours)
+        self.guard.call("restore", restore_lines, self.audit, restored, lookback, default=0)
         tasks += [
             asyncio.create_task(self._consume(stream), name="engine-consume"),
             asyncio.create_task(self._nlp_worker(), name="engine-nlp"),

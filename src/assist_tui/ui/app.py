@@ -27,6 +27,7 @@ from assist_tui.config import Settings, data_dir
 from assist_tui.engine.link import EngineCommandError, EngineLink, EngineStopped, LocalLink
 from assist_tui.engine.remote import EngineProcess
 from assist_tui.engine.snapshot import ConversationContent, ConversationRow, EngineView
+from assist_tui.engine.supervisor import EngineSupervisor, Runnable
 from assist_tui.ui.panes import (
     NARROW_WIDTH,
     ConversationTable,
@@ -69,6 +70,7 @@ class AssistApp(App[None]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("f8", "save_screenshot", "Screenshot", id="screenshot", show=False),
+        Binding("R", "restart_engine", "Restart engine", id="restart_engine", show=False),
     ]
 
     def __init__(
@@ -94,6 +96,7 @@ class AssistApp(App[None]):
         self._frame_due = asyncio.Event()
         self._rows_due = True
         self._engine_worker: Worker[None] | None = None
+        self.supervisor = EngineSupervisor()  # restarts a dead engine process
         # Cheap self-measurement, read by benchmarks/ui_load.py.
         self.started_at = time.perf_counter()
         self.first_frame_s: float | None = None
@@ -151,13 +154,29 @@ class AssistApp(App[None]):
         self.set_class(self.size.width < NARROW_WIDTH, "narrow")
 
     async def _run_engine(self) -> None:
-        process = await EngineProcess.start(self.settings)
-        self.link = process
-        self.label = process.label
-        try:
-            await process.run()
-        finally:
-            await process.close()
+        await self.supervisor.run(lambda: EngineProcess.start(self.settings), self._engine_link)
+
+    def _engine_link(self, process: Runnable | None) -> None:
+        """A new engine process, or None the moment one died (the status bar says why)."""
+        if isinstance(process, EngineProcess):
+            self.link = process
+            self.label = process.label
+            self._rows_due = True
+            if self.supervisor.restarts:
+                self.notify("engine restarted; transcripts restored from the audit store")
+            return
+        self.link = None
+        self.notify(f"The engine stopped: {self.supervisor.failure}", severity="error", timeout=8)
+        with contextlib.suppress(NoMatches):
+            self.query_one(StatusBar).update_from(self.view, self.label, down=self._down())
+
+    def _down(self) -> str:
+        supervisor = self.supervisor
+        if supervisor.failure is None:
+            return ""
+        wait = supervisor.seconds_to_restart()
+        when = f"restart in {wait:.0f} s, R now" if wait else "restarting"
+        return f"{supervisor.failure} ({when})"
 
     async def on_unmount(self) -> None:
         self._on_exit_gc()
@@ -194,7 +213,7 @@ class AssistApp(App[None]):
             return  # the dashboard is being torn down
         link = self.link
         if link is None:
-            status.update_from(None, self.label, self.notice)
+            status.update_from(self.view, self.label, self.notice, down=self._down())
             self._frame_drawn(time.perf_counter())
             return
         self._frame += 1
@@ -424,6 +443,25 @@ class AssistApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_restart_engine(self) -> None:
+        if self.supervisor.failure is None:
+            self.notify("the engine is running")
+            return
+        self.supervisor.restart_now()
+        self.notify("restarting the engine")
+
+    async def action_quit(self) -> None:
+        """Quit; after an engine failure this session the exit status is 1, with why."""
+        supervisor = self.supervisor
+        if supervisor.failures:
+            self.exit(
+                return_code=1,
+                message=f"assist-tui: the engine failed {supervisor.failures} time(s) this "
+                f"session (last: {supervisor.last_failure}); see the log for details",
+            )
+        else:
+            self.exit()
 
     def action_save_screenshot(self) -> None:
         self.export_dir.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,11 @@ def _lines(content: Text | str) -> int:
 class StatusBar(TextPane):
     """Mode, connection, rates, reconnects, rejected frames, paused state."""
 
-    def update_from(self, view: EngineView | None, label: str, notice: str = "") -> None:
+    def update_from(
+        self, view: EngineView | None, label: str, notice: str = "", *, down: str = ""
+    ) -> None:
+        """``down``: why the engine process is not running (shown in red, instead of counts
+        that would no longer be true)."""
         text = Text()
         # At 80 columns the counts matter more than the emulator's URL and the app's name.
         compact = 0 < self.size.width < NARROW_WIDTH
@@ -66,6 +70,10 @@ class StatusBar(TextPane):
             text.append(" assist-tui ", "bold reverse")
         mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
         text.append(f" {label.split()[0] if compact and label else label} ", mode_style)
+        if down:
+            text.append(f"  ✕ ENGINE DOWN: {down}", "bold white on red")
+            self.show(text)
+            return
         if view is not None:
             source = view.source
             text.append(f" {source} " if compact else f" source {source} ", "bold reverse")
