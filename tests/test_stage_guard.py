@@ -35,7 +35,9 @@ async def test_a_raising_stage_is_counted_audited_without_text_and_the_engine_go
         return real(redactor, update)
 
     monkeypatch.setattr(engine_module, "redact_update", flaky)
-    caplog.set_level(logging.WARNING)
+    # Another test may have sent the app's logs to a file only (logs.setup_logging).
+    monkeypatch.setattr(logging.getLogger("assist_tui"), "propagate", True)
+    caplog.set_level(logging.WARNING, logger="assist_tui")
     async with bare_engine(emulator, tmp_path, matcher) as engine:
         await engine.process(final("u1", SECRET))
         await engine.process(final("u2", "I would like to cancel"))

@@ -182,10 +182,14 @@ def test_negative_offsets_clamp_to_zero_with_a_reason(value: int) -> None:
     assert "offsetMs negative clamped to 0" in update.adjustments
 
 
-@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999"])
-def test_non_finite_offsets_are_rejected(token: str) -> None:
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999", "-1e400", "1.5"])
+def test_non_finite_or_fractional_offsets_are_rejected(token: str) -> None:
     raw = frame(body()).replace('"offsetMs": 278620', f'"offsetMs": {token}', 1)
-    assert rejected(decode(raw)).startswith("limit: ")
+    reason = rejected(decode(raw))
+    if token[-1].isalpha():  # not JSON at all: refused while parsing
+        assert reason == f"limit: non-standard JSON constant {token}"
+    else:  # inf (past 1e308) or a fraction is not a number of milliseconds
+        assert reason.startswith("bad transcription event: transcripts.0.alternatives.0.offsetMs")
 
 
 def test_latency_stage_is_total_on_models_built_without_bounds() -> None:

@@ -19,6 +19,9 @@ MAX_OFFSET_MS = 10 * 24 * 3600 * 1000  # no session is ten days long
 # Epoch milliseconds a datetime can hold (1970 .. 9999): beyond, fromtimestamp overflows.
 MAX_EPOCH_MS = 253_402_300_799_999
 
+_INT_LIMIT = 10**MAX_INT_DIGITS - 1
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * (MAX_INT_DIGITS + 1)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 D = TypeVar("D")
 Decode = Callable[[Any, str | bytes, datetime], D]
@@ -28,38 +31,51 @@ class FrameLimitError(ValueError):
     """The frame breaks one of the bounds: it is rejected with this reason."""
 
 
-def _bounded_int(text: str) -> int:
-    digits = len(text) - (text[:1] == "-")
-    if digits > MAX_INT_DIGITS:
-        # Checked before int(): Python refuses over 4,300 digits, and even 400 overflow
-        # every datetime and float conversion downstream.
-        raise FrameLimitError(f"integer of {digits} digits (limit {MAX_INT_DIGITS})")
-    return int(text)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise FrameLimitError("number out of range")
-    return value
-
-
 def _no_constant(name: str) -> Any:
     raise FrameLimitError(f"non-standard JSON constant {name}")
 
 
-def _depth_ok(data: Any) -> bool:
-    """Whether containers nest at most ``MAX_DEPTH`` deep (walked without recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
+def _too_deep(data: Any) -> bool:
+    """Whether containers nest deeper than ``MAX_DEPTH``: level by level, no recursion."""
+    level = [data]
+    depth = 1
+    while level:
         if depth > MAX_DEPTH:
-            return False
-        children = node.values() if isinstance(node, dict) else node
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return True
+            return True
+        below: list[Any] = []
+        for node in level:
+            values = node.values() if type(node) is dict else node
+            below += [v for v in values if type(v) is dict or type(v) is list]
+        level = below
+        depth += 1
+    return False
+
+
+def _problem(data: Any) -> str | None:
+    """What breaks a bound in parsed JSON: nesting, an integer, a number; level by level,
+    no recursion (one pass over the values: cheaper than a Python call per number)."""
+    level = [data]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return f"nesting deeper than {MAX_DEPTH}"
+        below: list[Any] = []
+        for node in level:
+            kind = type(node)
+            values = node.values() if kind is dict else node if kind is list else (node,)
+            for value in values:
+                kind = type(value)
+                if kind is dict or kind is list:
+                    below.append(value)
+                elif kind is int:
+                    if value > _INT_LIMIT or value < -_INT_LIMIT:
+                        digits = len(str(abs(value)))
+                        return f"integer of {digits} digits (limit {MAX_INT_DIGITS})"
+                elif kind is float and value - value != 0.0:  # inf or nan
+                    return "number out of range"
+        level = below
+    return None
 
 
 def load_bounded(raw: str | bytes) -> Any:
@@ -77,22 +93,25 @@ def load_bounded(raw: str | bytes) -> Any:
         except UnicodeEncodeError:
             raise FrameLimitError("frame holds a lone surrogate") from None
     try:
-        data = json.loads(
-            text,
-            parse_int=_bounded_int,
-            parse_float=_finite_float,
-            parse_constant=_no_constant,
-        )
+        data = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise FrameLimitError(f"nesting deeper than {MAX_DEPTH}") from None
     except FrameLimitError:
         raise
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # past Python's 4,300-digit limit
+            raise FrameLimitError(f"integer of more than {MAX_INT_DIGITS} digits") from None
         # json's own messages name a position, never the frame's text
         raise ValueError(str(exc)[:200]) from None
-    # Cheap first: a frame with few brackets cannot nest deeply.
-    deep = isinstance(data, (dict, list)) and text.count("{") + text.count("[") > MAX_DEPTH
-    if deep and not _depth_ok(data):
+    # Cheap byte scans decide which checks can find anything: an integer out of bounds
+    # needs 19 digits in a row, deep nesting needs brackets. (A float past 1e308 parses
+    # as inf: the walk rejects it when it runs, and every model refuses or clamps it.)
+    flat = text.encode("utf-8").translate(_DIGITS_AS_ZERO)
+    if _LONG_DIGITS in flat:
+        problem = _problem(data)
+        if problem is not None:
+            raise FrameLimitError(problem)
+    elif flat.count(b"{") + flat.count(b"[") > MAX_DEPTH and _too_deep(data):
         raise FrameLimitError(f"nesting deeper than {MAX_DEPTH}")
     if _has_lone_surrogate(text, data):
         raise FrameLimitError("a string holds a lone surrogate escape")
