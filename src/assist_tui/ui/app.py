@@ -293,6 +293,9 @@ class AssistApp(App[None]):
         return self.query_one(ConversationTable).selected
 
     def _require_link(self) -> EngineLink | None:
+        if self.link is None and self.supervisor.failure is not None:
+            self.notify(f"the engine is down: {self.supervisor.failure}; R restarts it now")
+            return None
         if self.link is None or self.view is None or not self.view.ready:
             self.notify("the engine is still starting", severity="warning")
             return None
