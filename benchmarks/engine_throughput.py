@@ -153,6 +153,8 @@ def main() -> int:
         f"finals {m.finals}, hits {m.hits}, NLP batches {m.nlp_batches} "
         f"(longest slice {m.nlp_max_batch_s * 1000:.1f} ms on the loop)"
     )
+    if engine.deliverer is not None:
+        print(f"webhook delivered   : {engine.deliverer.delivered} finals")
     print(f"peak RSS            : {rss_mb:.0f} MB")
     return 0
 
