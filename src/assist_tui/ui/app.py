@@ -175,7 +175,7 @@ class AssistApp(App[None]):
         if supervisor.failure is None:
             return ""
         wait = supervisor.seconds_to_restart()
-        when = f"restart in {wait:.0f} s, R now" if wait else "restarting"
+        when = f"restart in {wait:.1f} s, R now" if wait else "restarting"
         return f"{supervisor.failure} ({when})"
 
     async def on_unmount(self) -> None:
