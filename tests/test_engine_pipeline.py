@@ -147,31 +147,39 @@ async def test_rejected_frames_are_counted_and_audited(
 
 
 def test_media_statistics_parsing() -> None:
-    body = {
-        "conversationId": "c",
-        "communications": [
-            {
-                "mediaStatistics": {
-                    "codec": "audio/ulaw",
-                    "rtp": {
-                        "estimatedAverageMos": 3.1,
-                        "averageJitter": 40,
-                        "packetsReceived": 980,
-                        "packetsLost": 20,
-                    },
-                }
+    """The real MediaStatisticsListing: MOS and jitter from rtp, loss from the counters."""
+
+    def endpoint(source: str, mos: object, jitter: object, received: int, sent: int) -> dict:
+        return {
+            "sourceType": source,
+            "rtp": {
+                "estimatedAverageMos": mos,
+                "averageJitter": jitter,
+                "packetsReceived": received,
+                "packetsSent": sent,
             },
-            {"mediaStatistics": {"rtp": {"estimatedAverageMos": 4.2}}},
-            {"mediaStatistics": {"rtp": {"estimatedAverageMos": "n/a"}}},
+        }
+
+    body = {
+        "entities": [
+            {
+                "communicationId": "a",
+                "mediaStatistics": [
+                    endpoint("Server", 4.1, 12.0, 1000, 1000),
+                    endpoint("Client", 3.1, 40, 980, 1000),
+                ],
+            },
+            {"communicationId": "b", "mediaStatistics": [endpoint("Server", 4.2, 5, 10, 10)]},
+            {"communicationId": "c", "mediaStatistics": [{"rtp": {"estimatedAverageMos": "n/a"}}]},
         ],
     }
     metrics = parse_media_statistics("c", body)
     assert metrics is not None
-    assert (metrics.mos, metrics.jitter_ms, metrics.packet_loss_pct, metrics.codec) == (
-        3.1,
-        40.0,
-        2.0,
-        "audio/ulaw",
-    )
-    assert parse_media_statistics("c", {"communications": []}) is None
+    assert (metrics.mos, metrics.jitter_ms, metrics.packet_loss_pct) == (3.1, 40.0, 2.0)
+    # The platform gives no codec and no SNR: they stay not provided.
+    assert (metrics.codec, metrics.snr_db) == (None, None)
+    single = parse_media_statistics("c", {"entities": [body["entities"][1]]})
+    assert single is not None and single.packet_loss_pct is None  # one endpoint: no estimate
+    assert parse_media_statistics("c", {"entities": []}) is None
+    assert parse_media_statistics("c", {"conversationId": "c", "communications": []}) is None
     assert parse_media_statistics("c", "nonsense") is None

@@ -169,6 +169,18 @@ class EmulatorSettings(_Section):
         30.0, ge=0, description="replay this much on reconnect (0 = real Genesys: none)"
     )
     seed: int | None = Field(None, description="random seed for reproducible runs")
+    timing: Literal["live", "platform"] = Field(
+        "live", description="live: every partial at once; platform: finals in groups (GENESYS.md)"
+    )
+    group_window_s: float = Field(
+        35.0, gt=0, le=600, description="platform timing: transcripts published within this"
+    )
+    status_interval_s: float = Field(
+        300.0, gt=0, description="platform timing: status-only message period per session"
+    )
+    socket_closing_lead_s: float | None = Field(
+        None, ge=0, description="socket_closing warning lead (live 0.5 s, platform 60 s if unset)"
+    )
 
     @field_validator("host")
     @classmethod
@@ -577,6 +589,10 @@ speed = 1.0
 heartbeat_interval_s = 30.0
 token_lifetime_s = 86400
 replay_window_s = 30.0        # 0 behaves like Genesys: nothing replayed on reconnect
+timing = "live"               # live: partials at once; platform: finals in groups, as Genesys
+group_window_s = 35.0         # platform timing: transcripts published within this window
+status_interval_s = 300.0     # platform timing: status-only message per session this often
+# socket_closing_lead_s = 60.0  # socket_closing warning ahead of the close (live 0.5, platform 60)
 
 [quality]
 min_snr_db = 15.0             # good at or above; bad below bad_snr_db

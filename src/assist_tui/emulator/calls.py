@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from assist_tui.emulator import wire
+from assist_tui.emulator import platform_wire, wire
 from assist_tui.emulator.corpus import synthetic_turns
 from assist_tui.emulator.hub import Hub
 from assist_tui.emulator.playback import RecognitionEvent, new_id, speech_end_ms, timeline
@@ -105,8 +106,15 @@ class CallDirector:
             started_at=datetime.now(timezone.utc),
             events=timeline(scenario.turns, rng),
         )
+        # Real calls pass an IVR and the queue's ACD before an agent (not drawn from rng,
+        # so seeded timelines stay as they were).
+        for purpose in ("ivr", "acd"):
+            call.participant_ids[purpose] = str(
+                uuid.uuid5(uuid.NAMESPACE_OID, f"{call.conversation_id}/{purpose}")
+            )
         self.calls[call.conversation_id] = call
-        self.hub.publish(wire.queue_topic(call.queue_id), wire.queue_conversation_body(call))
+        self.publish_phase(call, "alerting")
+        self.publish_phase(call, "connected")
         self._forget_old()
         return call
 
@@ -122,6 +130,10 @@ class CallDirector:
             return None
         event = call.events[call.emitted]
         call.emitted += 1
+        if call.emitted == len(call.events) // 2:
+            # Every state change reaches the queue topic: a short hold mid-call.
+            self.publish_phase(call, "held")
+            self.publish_phase(call, "resumed")
         now = datetime.now(timezone.utc)
         self.hub.publish(
             wire.transcription_topic(call.conversation_id),
@@ -141,9 +153,16 @@ class CallDirector:
             wire.transcription_topic(call.conversation_id),
             wire.session_ended_body(call, call.ended_at, call.duration_ms),
         )
-        self.hub.publish(wire.queue_topic(call.queue_id), wire.queue_conversation_body(call))
+        self.publish_phase(call, "after-call-work")
+        self.publish_phase(call, "terminated")
         for listener in self.listeners:
             listener(call, None)
+
+    def publish_phase(self, call: LiveCall, phase: str) -> None:
+        """One queue topic event (and its per-media twin) for a state change of the call."""
+        topic = wire.queue_topic(call.queue_id)
+        self.hub.publish(topic, platform_wire.queue_event(call, phase))
+        self.hub.publish(f"{topic}.calls", platform_wire.queue_media_event(call, phase))
 
     async def play(self, call: LiveCall, speed: float | None = None) -> None:
         """Emit the call's events at their times (divided by ``speed``), then end it."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from assist_tui.config import EmulatorSettings
-from assist_tui.emulator import faults, wire
+from assist_tui.emulator import faults, platform_wire, wire
 from assist_tui.emulator.calls import CallDirector
+from assist_tui.emulator.copilot import Copilot
 from assist_tui.emulator.dialect_sockets import DialectHub
 from assist_tui.emulator.hub import Connection, Hub
 from assist_tui.emulator.tokens import TokenIssuer
@@ -27,6 +29,10 @@ class Emulator:
         self.hub = Hub(replay_window_s=settings.replay_window_s, clock=clock)
         self.director = CallDirector(self.hub, rng=self.rng, speed=settings.speed)
         self.dialects = DialectHub(self.director)
+        self.copilot = Copilot(self.hub)
+        self.director.listeners.append(self.copilot.on_event)
+        # Participant attributes written through PATCH, by (conversation, participant).
+        self.attributes: dict[tuple[str, str], dict[str, str]] = {}
         self.faults = faults.FaultSwitches()
         self.heartbeat_interval_s = settings.heartbeat_interval_s
         self.base_url = ""  # set by the server once bound
@@ -103,33 +109,7 @@ class Emulator:
         call = self.director.calls.get(conversation_id)
         if call is None:
             return None
-        t = call.progress
-        profile = call.audio
-
-        def at(span: tuple[float, float]) -> float:
-            start, end = span
-            return start + (end - start) * t + self.rng.uniform(-0.02, 0.02) * abs(end - start)
-
-        received = 50 * max(call.emitted, 1) * 20
-        loss = max(at(profile.packet_loss_pct), 0.0)
-        lost = int(received * loss / (100 - loss))
-        return {
-            "conversationId": conversation_id,
-            "communications": [
-                {
-                    "communicationId": call.communication_ids["customer"],
-                    "mediaStatistics": {
-                        "codec": profile.codec,
-                        "rtp": {
-                            "estimatedAverageMos": round(min(max(at(profile.mos), 1.0), 5.0), 2),
-                            "averageJitter": round(max(at(profile.jitter_ms), 0.0), 1),
-                            "packetsReceived": received,
-                            "packetsLost": lost,
-                        },
-                    },
-                }
-            ],
-        }
+        return platform_wire.media_statistics(call, self.rng, datetime.now(timezone.utc))
 
     def inject(self, name: str, value: str | None = None) -> str:
         """Apply a fault by its command-line name; return what was done, for a person."""
@@ -181,6 +161,13 @@ class Emulator:
             on = (value or "on").lower() not in ("off", "false", "0", "no")
             self.dialects.faults.insights_busy = 10 if on else 0
             return "insight stream limits saturated" if on else "insight stream limits free"
+        if name == "push-refuse":
+            off = (value or "404").lower() in ("off", "false", "0", "no")
+            status = 0 if off else number(404)
+            if status not in (0, 403, 404):
+                raise faults.FaultError("push-refuse takes 404, 403 or off")
+            self.faults.attributes_status = status
+            return f"pushes answered {status}" if status else "pushes accepted again"
         if name == "oversized":
             return f"sent {self.send_oversized(number(1))} oversized frame(s)"
         raise faults.FaultError(f"unknown fault {name!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import uuid
 from collections import deque
@@ -12,26 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from assist_tui.emulator import topics as topic_rules
 from assist_tui.emulator import wire
 
 CHANNEL_LIFETIME = timedelta(hours=24)
 CHANNELS_PER_CLIENT = 20
 TOPICS_PER_CHANNEL = 1000
 HISTORY_LIMIT = 20_000
-
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-# topic pattern -> permission needed to subscribe
-TOPIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(rf"^v2\.conversations\.{_UUID}\.transcription$"),
-        "speechAndTextAnalytics:data:view",
-    ),
-    (re.compile(rf"^v2\.routing\.queues\.{_UUID}\.conversations$"), "routing:queue:view"),
-    (
-        re.compile(rf"^v2\.conversations\.{_UUID}\.suggestions\.[a-z.]+$"),
-        "assistants:assistant:view",
-    ),
-)
 
 
 class TopicLimitError(Exception):
@@ -126,12 +112,7 @@ class Hub:
     # -- subscriptions ----------------------------------------------------------------
     @staticmethod
     def check_topic(topic: str, permissions: frozenset[str]) -> tuple[bool, str, list[str]]:
-        for pattern, permission in TOPIC_RULES:
-            if pattern.match(topic):
-                if permission in permissions:
-                    return True, "", []
-                return False, "Missing permission", [permission]
-        return False, "Unknown or malformed topic", []
+        return topic_rules.check(topic, permissions)
 
     def subscribe(
         self,
@@ -151,7 +132,7 @@ class Hub:
                 entity["rejectionReason"] = reason
                 entity["missingPermissions"] = missing
             else:
-                permitted.append(topic)
+                permitted.extend(topic_rules.expand(topic))
             entities.append(entity)
         new_topics = set(permitted) if replace else channel.topics | set(permitted)
         if len(new_topics) > TOPICS_PER_CHANNEL:

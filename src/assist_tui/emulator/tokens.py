@@ -13,6 +13,7 @@ ALL_PERMISSIONS = frozenset(
     {
         "analytics:conversationDetail:view",
         "speechAndTextAnalytics:data:view",
+        "conversation:transcription:view",
         "routing:queue:view",
         "assistants:assistant:view",
         "conversation:communication:view",

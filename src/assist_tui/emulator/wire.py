@@ -109,46 +109,6 @@ def session_ended_body(call: LiveCall, now: datetime, offset_ms: int) -> dict[st
     }
 
 
-def queue_conversation_body(call: LiveCall) -> dict[str, Any]:
-    """A routing queue conversation event: participants and their call states."""
-    ended = call.ended_at is not None
-    state = "terminated" if ended else "connected"
-    disconnected = iso(call.ended_at) if call.ended_at else None
-
-    def calls() -> list[dict[str, Any]]:
-        return [
-            {
-                "state": state,
-                "held": False,
-                "muted": False,
-                "direction": "inbound",
-                "connectedTime": iso(call.started_at),
-                "disconnectedTime": disconnected,
-            }
-        ]
-
-    return {
-        "id": call.conversation_id,
-        "participants": [
-            {
-                "id": call.participant_ids["customer"],
-                "name": call.customer,
-                "queueId": call.queue_id,
-                "purpose": "customer",
-                "calls": calls(),
-            },
-            {
-                "id": call.participant_ids["agent"],
-                "userId": call.agent_user_id,
-                "name": call.agent,
-                "queueId": call.queue_id,
-                "purpose": "agent",
-                "calls": calls(),
-            },
-        ],
-    }
-
-
 def analytics_conversation(call: LiveCall) -> dict[str, Any]:
     """A conversation as the analytics details query returns it."""
 
@@ -215,6 +175,8 @@ def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, 
         "message": message,
         "code": code,
         "status": status,
+        "messageWithParams": message,
+        "messageParams": {},
         "contextId": str(uuid.uuid4()),
         "details": [],
         "errors": [],

@@ -16,19 +16,12 @@ from assist_tui.engine.snapshot import (
     ConversationRow,
     EngineView,
 )
-from assist_tui.model import AudioStatus, StreamState
+from assist_tui.model import StreamState
+from assist_tui.ui.audio_gauges import AUDIO_BADGES, audio_text
 from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
-
-AUDIO_BADGES = {
-    AudioStatus.UNKNOWN: ("·", "dim"),
-    AudioStatus.GOOD: ("good", "green"),
-    AudioStatus.DEGRADED: ("degraded", "yellow"),
-    AudioStatus.BAD: ("BAD", "bold red"),
-}
-
 
 def _duration(row: ConversationRow) -> str:
     end = row.ended_at or datetime.now(timezone.utc)
@@ -276,34 +269,8 @@ class Gauges(Vertical):
             latency_text.show("")
             spark.data = []
             return
-        q = self.quality
-        metrics = state.audio
-        text = Text()
-        badge, style = AUDIO_BADGES[state.verdict.status]
-        text.append("audio ", "bold")
-        text.append(f"{badge}\n", style)
-
-        def gauge(label: str, value: float | None, unit: str, ok: bool | None) -> None:
-            shown = "·" if value is None else f"{value:.1f}{unit}"
-            colour = "dim" if ok is None else ("green" if ok else "red")
-            text.append(f"{label:<7}", "dim")
-            text.append(f"{shown:>9}\n", colour)
-
-        snr = metrics.snr_db if metrics else None
-        jitter = metrics.jitter_ms if metrics else None
-        loss = metrics.packet_loss_pct if metrics else None
-        mos = metrics.mos if metrics else None
-        gauge("SNR", snr, " dB", None if snr is None else snr >= q.min_snr_db)
-        gauge("jitter", jitter, " ms", None if jitter is None else jitter <= q.max_jitter_ms)
-        gauge("loss", loss, " %", None if loss is None else loss <= q.max_packet_loss_pct)
-        gauge("MOS", mos, "", None if mos is None else mos >= q.min_mos)
-        conf = state.mean_confidence
-        gauge(
-            "ASR", None if conf is None else conf * 100, " %", None if conf is None else conf >= 0.7
-        )
-        for reason in state.verdict.reasons[:3]:
-            text.append(f"· {reason}\n", "yellow")
-        audio.show(text)
+        audio_block = audio_text(state, self.quality)
+        audio.show(audio_block)
         samples = list(state.latency_samples)
         if samples != spark.data:
             spark.data = samples

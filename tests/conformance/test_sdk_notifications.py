@@ -1,0 +1,154 @@
+"""Every notification body the emulator emits, held against the SDK's topic models."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from typing import Any
+
+import httpx
+import websockets
+
+from assist_tui.emulator.scenarios import QUEUE_IDS
+
+from .conftest import Oracle
+from .oracle import conform
+
+# topic pattern -> the SDK model of its eventBody
+TOPIC_MODELS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^v2\.conversations\.[^.]+\.transcription$"),
+        "TranscriptionTopicTranscriptionMessage",
+    ),
+    (
+        re.compile(r"^v2\.routing\.queues\.[^.]+\.conversations$"),
+        "QueueConversationEventTopicConversation",
+    ),
+    (
+        re.compile(r"^v2\.routing\.queues\.[^.]+\.conversations\.calls$"),
+        "QueueConversationCallEventTopicCallConversation",
+    ),
+    (
+        re.compile(r"^v2\.conversations\.[^.]+\.suggestions\.knowledge\.article$"),
+        "ConversationKnowledgeArticleSuggestionsTopicKnowledgeArticleSuggestionEvent",
+    ),
+    (
+        re.compile(r"^v2\.speechandtextanalytics\.conversation\.[^.]+\.sentiment$"),
+        "V2StaSentimentOverallTopicOverallSentimentMessage",
+    ),
+    (
+        re.compile(r"^v2\.system\.(token_revoked|no_longer_subscribed)\."),
+        "SystemMessageSystemMessage",
+    ),
+)
+
+
+def model_for(topic: str) -> str | None:
+    return next((model for pattern, model in TOPIC_MODELS if pattern.match(topic)), None)
+
+
+async def _subscribe(oracle: Oracle, channel_id: str, topics: list[str]) -> None:
+    headers = {"Authorization": f"Bearer {oracle.client.access_token}"}
+    async with httpx.AsyncClient(base_url=oracle.server.url, headers=headers) as http:
+        answer = await http.post(
+            f"/api/v2/notifications/channels/{channel_id}/subscriptions",
+            json=[{"id": t} for t in topics],
+        )
+    assert {e["state"] for e in answer.json()["entities"]} == {"Permitted"}, answer.json()
+
+
+async def _channel(oracle: Oracle, topics: list[str]) -> tuple[str, str]:
+    headers = {"Authorization": f"Bearer {oracle.client.access_token}"}
+    async with httpx.AsyncClient(base_url=oracle.server.url, headers=headers) as http:
+        channel = (await http.post("/api/v2/notifications/channels")).json()
+    await _subscribe(oracle, channel["id"], topics)
+    return channel["id"], channel["connectUri"]
+
+
+async def _frames(uri: str, until: Any, timeout: float = 30.0) -> list[dict[str, Any]]:
+    frames: list[dict[str, Any]] = []
+    async with websockets.connect(uri) as ws:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async with asyncio.timeout(timeout):
+                while not until(frames):
+                    frames.append(json.loads(await ws.recv()))
+    return frames
+
+
+def _ended(frames: list[dict[str, Any]]) -> bool:
+    """The per-media twin of the last queue event (it follows the conversation event)."""
+    return any(
+        f["topicName"].endswith(".conversations.calls")
+        and any(
+            p["purpose"] == "agent" and p["state"] == "terminated"
+            for p in f["eventBody"]["participants"]
+        )
+        for f in frames
+    )
+
+
+async def test_every_body_of_a_scripted_call_fits_the_sdk(oracle: Oracle) -> None:
+    director = oracle.server.emulator.director
+    qid = QUEUE_IDS["Billing"]
+    channel_id, uri = await _channel(
+        oracle,
+        [f"v2.routing.queues.{qid}.conversations", f"v2.routing.queues.{qid}.conversations.calls"],
+    )
+    collecting = asyncio.create_task(_frames(uri, _ended))
+    await asyncio.sleep(0.2)
+    call = director.prepare("billing-dispute")
+    cid = call.conversation_id
+    await _subscribe(
+        oracle,
+        channel_id,
+        [
+            f"v2.conversations.{cid}?transcription&suggestions.knowledge.article",
+            f"v2.speechandtextanalytics.conversation.{cid}.sentiment",
+        ],
+    )
+    director.start(call)
+    frames = await collecting
+    seen: dict[str, int] = {}
+    for frame in frames:
+        topic = frame["topicName"]
+        assert set(frame) <= {"topicName", "version", "eventBody", "metadata"}
+        model = model_for(topic)
+        if topic == "channel.metadata":
+            assert set(frame["eventBody"]) == {"message"}
+            continue
+        assert model is not None, f"no SDK model known for topic {topic}"
+        conform(frame["eventBody"], model)
+        seen[model] = seen.get(model, 0) + 1
+    # Every kind the scenario makes was seen and checked.
+    assert seen.get("TranscriptionTopicTranscriptionMessage", 0) > 5, seen
+    assert seen.get(
+        "ConversationKnowledgeArticleSuggestionsTopicKnowledgeArticleSuggestionEvent"
+    ), seen
+    assert seen.get("V2StaSentimentOverallTopicOverallSentimentMessage"), seen
+    assert seen.get("QueueConversationCallEventTopicCallConversation", 0) >= 6, seen
+    states = [
+        (m["state"], m["held"])
+        for f in frames
+        if f["topicName"].endswith(".conversations")
+        for p in f["eventBody"]["participants"]
+        if p["purpose"] == "agent"
+        for m in p["calls"]
+    ]
+    # Every state change: alerting, connected, held, resumed, after-call work, terminated.
+    assert states == [
+        ("alerting", False),
+        ("connected", False),
+        ("connected", True),
+        ("connected", False),
+        ("disconnected", False),
+        ("terminated", False),
+    ]
+    purposes = {
+        p["purpose"]
+        for f in frames
+        if f["topicName"].endswith(".conversations")
+        for p in f["eventBody"]["participants"]
+    }
+    assert purposes == {"customer", "ivr", "acd", "agent"}
