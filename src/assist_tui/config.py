@@ -277,6 +277,10 @@ class PushSettings(_Section):
 
     enabled: bool = Field(True, description="push suggestions of matched rules")
     max_in_flight: int = Field(5, ge=1, le=50, description="concurrent push calls")
+    target: Literal["participant-attributes", "seed", "none"] = Field(
+        "participant-attributes",
+        description="participant-attributes (public API) | seed (seed 004 endpoint) | none",
+    )
 
 
 class AuditSettings(_Section):
@@ -634,6 +638,10 @@ interruption_hold_s = 2.0
 [push]
 enabled = true
 max_in_flight = 5
+# participant-attributes: PATCH the agent participant's attributes (public API; agent
+# scripts can show them). seed: POST /api/v2/interactions/events/agent/assist (seed 004;
+# not a public Genesys API). none: show suggestions here only.
+target = "participant-attributes"
 
 [audit]
 # path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset

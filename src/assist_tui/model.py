@@ -252,6 +252,7 @@ class SuggestionOutcome(str, Enum):
     RETRYING = "retrying"
     INACTIVE = "conversation inactive"
     FAILED = "failed"
+    NOT_SENT = "not sent"  # push target none, or turned off after a 404/403
 
 
 class Suggestion(_Frozen):

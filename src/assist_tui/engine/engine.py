@@ -97,7 +97,13 @@ class AssistEngine:
         self.matcher = matcher
         self.stream: EventFeed | None = None
         self.follower: ConversationFollower | None = None
-        self.pusher = AssistPusher(platform.session.api, audit, settings.push.max_in_flight)
+        self.pusher = AssistPusher(
+            platform.session.api,
+            audit,
+            settings.push.max_in_flight,
+            target=settings.push.target,
+            on_notice=self.notices.append,
+        )
         self.deliverer: WebhookDeliverer | None = None
         self.webhook_url = settings.webhook.url or (
             f"{platform.emulator.url}/emulator/knowledge" if platform.emulator else None
