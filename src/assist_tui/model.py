@@ -190,10 +190,21 @@ class Insight(_Frozen):
     received_at: datetime = Field(default_factory=utc_now)
 
 
+class PlatformSentiment(_Frozen):
+    """Genesys speech analytics' running sentiment of a conversation (-100 to 100)."""
+
+    kind: Literal["platform_sentiment"] = "platform_sentiment"
+    conversation_id: str
+    overall: float = Field(ge=-100.0, le=100.0)
+    trend: float | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
 StreamEvent = Annotated[
     UtteranceUpdate
     | AudioMetrics
     | Insight
+    | PlatformSentiment
     | ConversationStarted
     | ConversationEnded
     | StreamHealth

@@ -20,6 +20,7 @@ from assist_tui.model import (
     Insight,
     Interruption,
     KeywordHit,
+    PlatformSentiment,
     Speaker,
     Suggestion,
     UtteranceUpdate,
@@ -90,6 +91,7 @@ class ConversationState:
         self.hit_count = 0
         self.suggestions: OrderedDict[str, Suggestion] = OrderedDict()
         self.insights: deque[Insight] = deque(maxlen=MAX_INSIGHTS)
+        self.platform_sentiment: PlatformSentiment | None = None  # Genesys speech analytics
         self.interruptions = 0
         self.audio: AudioMetrics | None = None
         self.verdict = QualityVerdict(AudioStatus.UNKNOWN, ())

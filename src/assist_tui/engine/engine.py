@@ -26,6 +26,7 @@ from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import speech_latency_ms
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
+from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
 from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.engine.relevance import relevance, snippet
@@ -44,6 +45,7 @@ from assist_tui.model import (
     Interruption,
     KeywordHit,
     LiveConversation,
+    PlatformSentiment,
     RejectedFrame,
     StreamEvent,
     StreamHealth,
@@ -97,6 +99,9 @@ class AssistEngine:
         self.matcher = matcher
         self.stream: EventFeed | None = None
         self.follower: ConversationFollower | None = None
+        self.platform_insights = PlatformInsights(
+            self.notices.append, enabled=platform.source == "notifications"
+        )
         self.pusher = AssistPusher(
             platform.session.api,
             audit,
@@ -150,6 +155,7 @@ class AssistEngine:
                 finally:
                     # Everything that may still call the stream stops before it closes.
                     await self.follower.stop()
+                    await self.platform_insights.aclose()
                     for task in [*tasks, *self._background]:
                         task.cancel()
                     for task in [*tasks, *self._background]:
@@ -169,6 +175,7 @@ class AssistEngine:
             for cid in self.follower.following:
                 self.state(cid)
                 self._audit_command("subscribe", cid, actor="engine")
+                self.platform_insights.follow(stream, cid)
         tasks += [
             asyncio.create_task(self._consume(stream), name="engine-consume"),
             asyncio.create_task(self._nlp_worker(), name="engine-nlp"),
@@ -197,6 +204,7 @@ class AssistEngine:
         for cid in ids:
             if transcription_topic(cid) not in refused:
                 self.state(cid)
+                self.platform_insights.follow(stream, cid)
                 if self.follower is not None:
                     self.follower.following.setdefault(cid, LiveConversation(conversation_id=cid))
                 self._audit_command("subscribe", cid)
@@ -206,6 +214,7 @@ class AssistEngine:
         ids = list(dict.fromkeys(conversation_ids))
         await self._require_stream().unsubscribe(transcription_topic(c) for c in ids)
         for cid in ids:
+            self.platform_insights.unfollow(self._require_stream(), cid)
             if self.follower is not None:
                 self.follower.following.pop(cid, None)
                 self.follower.ended[cid] = None  # follow-all must not pick it up again
@@ -305,6 +314,11 @@ class AssistEngine:
         return self.stream
 
     def _on_follow_change(self, kind: str, conversation_id: str) -> None:
+        if self.stream is not None:
+            if kind == "subscribe":
+                self.platform_insights.follow(self.stream, conversation_id)
+            elif kind == "unsubscribe":
+                self.platform_insights.unfollow(self.stream, conversation_id)
         if kind == "subscribe":
             state = self.state(conversation_id)
             known = self.follower.following.get(conversation_id) if self.follower else None
@@ -339,6 +353,10 @@ class AssistEngine:
             self._on_audio(event)
         elif isinstance(event, Insight):
             self._on_insight(event)
+        elif isinstance(event, PlatformSentiment):
+            if (felt := self.conversations.get(event.conversation_id)) is not None:
+                felt.platform_sentiment = event
+                felt.version += 1
         elif isinstance(event, RejectedFrame):
             kind = event.reason.split(":", 1)[0]
             self.metrics.rejected[kind] += 1
