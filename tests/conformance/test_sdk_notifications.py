@@ -152,3 +152,26 @@ async def test_every_body_of_a_scripted_call_fits_the_sdk(oracle: Oracle) -> Non
         for p in f["eventBody"]["participants"]
     }
     assert purposes == {"customer", "ivr", "acd", "agent"}
+
+
+async def test_system_messages_fit_the_sdk(oracle: Oracle) -> None:
+    """socket_closing, then token revocation reaching the socket (SystemMessageSystemMessage)."""
+    _, uri = await _channel(oracle, [f"v2.routing.queues.{QUEUE_IDS['Billing']}.conversations"])
+
+    def revoked(frames: list[dict[str, Any]]) -> bool:
+        return any(f["topicName"].startswith("v2.system.token_revoked.") for f in frames)
+
+    async def inject() -> None:
+        await asyncio.sleep(0.3)
+        oracle.server.emulator.inject("socket-closing")
+        await asyncio.sleep(0.3)
+        oracle.server.emulator.inject("revoke-token")
+
+    injecting = asyncio.create_task(inject())
+    frames = await _frames(uri, revoked, timeout=10)
+    await injecting
+    topics = [f["topicName"] for f in frames if f["topicName"] != "channel.metadata"]
+    assert topics[0] == "v2.system.socket_closing"
+    assert topics[-1].startswith("v2.system.token_revoked.")
+    body = conform(frames[-1]["eventBody"], "SystemMessageSystemMessage")
+    assert body.system_topic_type == "token_revoked" and body.reason == "user_tokens_revoked"

@@ -113,7 +113,8 @@ def build_app(emu: Emulator) -> Starlette:
     @authed()
     async def create_channel(request: Request, client: OAuthClient) -> Response:
         emu.count("create_channel")
-        channel = emu.hub.create_channel(client.client_id)
+        bearer = (request.headers.get("authorization") or "")[7:].strip()
+        channel = emu.hub.create_channel(client.client_id, bearer)
         return JSONResponse(channel.as_json(connect_uri(channel.id)))
 
     @authed()
@@ -280,6 +281,7 @@ def build_app(emu: Emulator) -> Starlette:
                 await asyncio.sleep(emu.heartbeat_interval_s)
                 if not emu.faults.heartbeats_stopped:
                     conn.send(wire.heartbeat())
+                emu.check_channel_token(channel.id)
 
         def on_text(text: str) -> None:
             with contextlib.suppress(ValueError, AttributeError):

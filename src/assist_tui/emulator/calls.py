@@ -16,6 +16,7 @@ from assist_tui.emulator.corpus import synthetic_turns
 from assist_tui.emulator.hub import Hub
 from assist_tui.emulator.playback import RecognitionEvent, new_id, speech_end_ms, timeline
 from assist_tui.emulator.scenarios import QUEUE_IDS, SCENARIOS, AudioProfile, Scenario
+from assist_tui.emulator.timing import PlatformTiming
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ class CallDirector:
         # Told of every recognition event (None once a call ends): the seed dialects.
         self.listeners: list[Callable[[LiveCall, RecognitionEvent | None], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # Platform timing (finals in groups); None publishes every event at once (live).
+        self.timing: PlatformTiming | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def prepare(self, scenario: str | Scenario | None = None, *, turns: int = 4) -> LiveCall:
@@ -135,10 +138,13 @@ class CallDirector:
             self.publish_phase(call, "held")
             self.publish_phase(call, "resumed")
         now = datetime.now(timezone.utc)
-        self.hub.publish(
-            wire.transcription_topic(call.conversation_id),
-            wire.transcription_body(call, event, now),
-        )
+        if self.timing is not None:
+            self.timing.on_event(call, event)
+        else:
+            self.hub.publish(
+                wire.transcription_topic(call.conversation_id),
+                wire.transcription_body(call, event, now),
+            )
         if event.is_final:
             call.finals_sent.append(event.utterance_id)
         for listener in self.listeners:
@@ -148,6 +154,8 @@ class CallDirector:
     def end(self, call: LiveCall) -> None:
         if call.ended_at is not None:
             return
+        if self.timing is not None:
+            self.timing.end(call)
         call.ended_at = datetime.now(timezone.utc)
         self.hub.publish(
             wire.transcription_topic(call.conversation_id),

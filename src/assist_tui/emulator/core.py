@@ -14,6 +14,7 @@ from assist_tui.emulator.calls import CallDirector
 from assist_tui.emulator.copilot import Copilot
 from assist_tui.emulator.dialect_sockets import DialectHub
 from assist_tui.emulator.hub import Connection, Hub
+from assist_tui.emulator.timing import PlatformTiming
 from assist_tui.emulator.tokens import TokenIssuer
 
 
@@ -30,6 +31,12 @@ class Emulator:
         self.director = CallDirector(self.hub, rng=self.rng, speed=settings.speed)
         self.dialects = DialectHub(self.director)
         self.copilot = Copilot(self.hub)
+        if settings.timing == "platform":
+            self.director.timing = PlatformTiming(
+                self.hub.publish,
+                window_s=settings.group_window_s,
+                status_interval_s=settings.status_interval_s,
+            )
         self.director.listeners.append(self.copilot.on_event)
         # Participant attributes written through PATCH, by (conversation, participant).
         self.attributes: dict[tuple[str, str], dict[str, str]] = {}
@@ -68,10 +75,17 @@ class Emulator:
         for channel in self.hub.channels.values():
             if channel.connection is not None:
                 channel.connection.send(wire.socket_closing(channel.id))
-                # The platform warns about a minute ahead; the emulator is quicker.
-                channel.connection.close_later(0.5, 1001, "closing for maintenance")
+                # The platform warns about a minute ahead; live timing is quicker.
+                channel.connection.close_later(self.socket_closing_lead_s, 1001, "maintenance")
                 conns += 1
         return conns
+
+    @property
+    def socket_closing_lead_s(self) -> float:
+        lead = self.settings.socket_closing_lead_s
+        if lead is not None:
+            return lead
+        return 60.0 if self.settings.timing == "platform" else 0.5
 
     def expire_channels(self) -> int:
         return self.hub.expire()
@@ -88,7 +102,20 @@ class Emulator:
         self.faults.api_retry_after_s = retry_after_s
 
     def revoke_tokens(self) -> int:
-        return self.tokens.revoke_all()
+        revoked = self.tokens.revoke_all()
+        for channel in list(self.hub.channels.values()):
+            self.hub.end_for_token(
+                channel, "token_revoked", "The access token of this channel was revoked."
+            )
+        return revoked
+
+    def check_channel_token(self, channel_id: str) -> None:
+        """A channel whose token expired is no longer subscribed (checked every heartbeat)."""
+        channel = self.hub.channels.get(channel_id)
+        if channel is not None and channel.token and not self.tokens.valid(channel.token):
+            self.hub.end_for_token(
+                channel, "no_longer_subscribed", "The access token of this channel expired."
+            )
 
     def _send_raw(self, text: str) -> int:
         """One frame to every socket, channel or seed dialect alike."""

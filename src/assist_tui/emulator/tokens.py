@@ -90,6 +90,10 @@ class TokenIssuer:
             return None
         return issued.client
 
+    def valid(self, token: str) -> bool:
+        issued = self.tokens.get(token)
+        return issued is not None and not issued.revoked and issued.expires_at > self._clock()
+
     def revoke_all(self) -> int:
         for issued in self.tokens.values():
             issued.revoked = True

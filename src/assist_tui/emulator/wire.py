@@ -170,6 +170,19 @@ def socket_closing(channel_id: str) -> str:
     )
 
 
+def system_message(channel_id: str, topic_type: str, message: str) -> str:
+    """``v2.system.token_revoked.{id}`` or ``v2.system.no_longer_subscribed.{id}``."""
+    body: dict[str, Any] = {
+        "channelId": channel_id,
+        "systemTopicType": topic_type,
+        "organizationId": ORG_ID,
+        "message": message,
+    }
+    if topic_type == "token_revoked":
+        body["reason"] = "user_tokens_revoked"
+    return envelope(f"v2.system.{topic_type}.{channel_id}", body)
+
+
 def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "message": message,
