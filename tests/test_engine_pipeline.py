@@ -118,7 +118,9 @@ async def test_clamps_are_counted_and_late_events_dropped_only_when_configured(
     emulator: EmulatorServer, tmp_path: Path, matcher: KeywordMatcher
 ) -> None:
     late = {"event_time": utc_now() - timedelta(milliseconds=1500)}
-    async with bare_engine(emulator, tmp_path, matcher) as engine:
+    # The Notifications source's threshold is its own (the platform publishes in groups).
+    tight = {"notifications_warn_ms": 500.0}
+    async with bare_engine(emulator, tmp_path, matcher, latency=tight) as engine:
         await engine.process(
             final("u1", "hello", adjustments=("utterance confidence 1.2 clamped",))
         )
@@ -127,7 +129,12 @@ async def test_clamps_are_counted_and_late_events_dropped_only_when_configured(
         assert engine.metrics.dropped_late == 0 and engine.metrics.late == 1
         line = engine.conversations["c"].lines["u2"]
         assert line.late and line.latency_ms is not None and line.latency_ms >= 1500
+    # drop_ms does not drop on the Notifications source unless asked to.
     async with bare_engine(emulator, tmp_path / "2", matcher, latency={"drop_ms": 800}) as engine:
+        await engine.process(final("u2", "late, kept", **late))
+        assert engine.metrics.dropped_late == 0 and "c" in engine.conversations
+    dropping = {"drop_ms": 800, "drop_on_notifications": True}
+    async with bare_engine(emulator, tmp_path / "3", matcher, latency=dropping) as engine:
         await engine.process(final("u2", "too late", **late))
         assert engine.metrics.dropped_late == 1 and "c" not in engine.conversations
 

@@ -220,8 +220,17 @@ class QualitySettings(_Section):
 class LatencySettings(_Section):
     """Latency from speech to arrival."""
 
-    warn_ms: float = Field(500.0, gt=0, description="latency above this is flagged")
+    warn_ms: float = Field(500.0, gt=0, description="seed dialects: latency above this is flagged")
     drop_ms: float | None = Field(None, gt=0, description="drop events later than this (off)")
+    notifications_warn_ms: float = Field(
+        40000.0, gt=0, description="Notifications source: finals come in groups within ~35 s"
+    )
+    drop_on_notifications: bool = Field(
+        False, description="apply drop_ms to the Notifications source too (off: nothing dropped)"
+    )
+    own_warn_ms: float = Field(
+        250.0, gt=0, description="assist-tui's own processing above this is flagged"
+    )
     window: int = Field(2000, ge=10, le=100_000, description="samples kept per histogram")
 
 
@@ -614,8 +623,11 @@ poll_budget_per_minute = 60   # shared by all conversations: the API is rate lim
 send_bad_audio_to_webhook = false
 
 [latency]
-warn_ms = 500.0
+warn_ms = 500.0               # seed dialects: they stream each utterance at once
 # drop_ms = 800.0             # off by default; drops (and counts) later events
+notifications_warn_ms = 40000.0   # the platform publishes finals in groups within ~35 s
+drop_on_notifications = false     # drop_ms on the Notifications source too
+own_warn_ms = 250.0           # assist-tui's own processing time, shown apart
 window = 2000
 
 [redaction]

@@ -77,6 +77,7 @@ class ConversationState:
         *,
         latency_window: int = 2000,
         latency_threshold_ms: float = 500.0,
+        own_threshold_ms: float = 250.0,
     ) -> None:
         self.conversation_id = conversation_id
         self.queue_id: str | None = None
@@ -97,6 +98,8 @@ class ConversationState:
         self.verdict = QualityVerdict(AudioStatus.UNKNOWN, ())
         self.language: str | None = None
         self.latency = LatencyHistogram(latency_window, latency_threshold_ms)
+        # Receive to processed: assist-tui's own time, apart from the platform's delay.
+        self.own_latency = LatencyHistogram(latency_window, own_threshold_ms)
         self.finals = 0
         self.confidence_total = 0.0
         self.paused = False

@@ -24,6 +24,7 @@ from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import speech_latency_ms
+from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
 from assist_tui.engine.platform_insights import PlatformInsights
@@ -89,7 +90,9 @@ class AssistEngine:
         self.follow_ids = conversations
         self.conversations: dict[str, ConversationState] = {}
         self.metrics = EngineMetrics()
-        self.metrics.latency.threshold_ms = settings.latency.warn_ms
+        self.latency_policy = policy_for(settings.latency, platform.source)
+        self.metrics.latency.threshold_ms = self.latency_policy.warn_ms
+        self.metrics.own_latency.threshold_ms = self.latency_policy.own_warn_ms
         self.health: StreamHealth | None = None
         self.notices: list[str] = []
         self.redactor = Redactor(enabled=settings.redaction.mode == "pii")
@@ -259,7 +262,8 @@ class AssistEngine:
             state = ConversationState(
                 conversation_id,
                 latency_window=self.settings.latency.window,
-                latency_threshold_ms=self.settings.latency.warn_ms,
+                latency_threshold_ms=self.latency_policy.warn_ms,
+                own_threshold_ms=self.latency_policy.own_warn_ms,
             )
             self.conversations[conversation_id] = state
         return state
@@ -412,7 +416,7 @@ class AssistEngine:
         if update.adjustments:
             metrics.confidence_clamps += len(update.adjustments)
         latency = speech_latency_ms(update)
-        drop_ms = self.settings.latency.drop_ms
+        drop_ms = self.latency_policy.drop_ms
         if latency is not None and drop_ms is not None and latency > drop_ms:
             metrics.dropped_late += 1
             return
@@ -426,7 +430,7 @@ class AssistEngine:
         line = result.line
         if latency is not None:
             line.latency_ms = latency
-            line.late = latency > self.settings.latency.warn_ms
+            line.late = latency > self.latency_policy.warn_ms
             state.latency.add(latency)
             metrics.latency.add(latency)
             metrics.late += line.late
@@ -436,7 +440,9 @@ class AssistEngine:
             self._judge(state)  # the spoken language is one of the quality gates
         if result.new_final:
             self._on_final(state, line, update, redaction.found)
-        metrics.own_latency.add((utc_now() - update.received_at).total_seconds() * 1000)
+        own_ms = (utc_now() - update.received_at).total_seconds() * 1000
+        metrics.own_latency.add(own_ms)
+        state.own_latency.add(own_ms)
 
     def _on_interruption(self, state: ConversationState, interruption: Interruption) -> None:
         self.metrics.interruptions += 1

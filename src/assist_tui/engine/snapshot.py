@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import LatencySummary
+from assist_tui.engine.latency_policy import LatencyPolicy
 from assist_tui.engine.quality import QualityVerdict
 from assist_tui.model import (
     AudioMetrics,
@@ -59,6 +60,11 @@ class ConversationGauges:
     latency_samples: tuple[float, ...]
     latency: LatencySummary | None
     finals: int
+    # The source's delay is the platform's; ours (receive to processed) is shown apart.
+    latency_label: str = "delay"
+    warn_ms: float = 500.0
+    own_latency: LatencySummary | None = None
+    all_own_latency: LatencySummary | None = None  # every conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +123,11 @@ def take_view(
         rejected=engine.metrics.rejected_total,
         paused=sum(1 for s in engine.conversations.values() if s.paused),
         rows=tuple(row_of(s) for s in engine.conversations.values()) if rows else None,
-        gauges=gauges_of(state) if state is not None else None,
+        gauges=(
+            gauges_of(state, engine.latency_policy, engine.metrics.own_latency.summary())
+            if state is not None
+            else None
+        ),
         content=(
             content_of(state) if state is not None and state.version != known_version else None
         ),
@@ -142,7 +152,11 @@ def row_of(state: ConversationState) -> ConversationRow:
     )
 
 
-def gauges_of(state: ConversationState) -> ConversationGauges:
+def gauges_of(
+    state: ConversationState,
+    policy: LatencyPolicy | None = None,
+    all_own: LatencySummary | None = None,
+) -> ConversationGauges:
     samples = state.latency.samples
     recent = tuple(samples[i] for i in range(max(0, len(samples) - SPARK_SAMPLES), len(samples)))
     return ConversationGauges(
@@ -154,6 +168,10 @@ def gauges_of(state: ConversationState) -> ConversationGauges:
         latency_samples=recent,
         latency=state.latency.summary(),
         finals=state.finals,
+        latency_label=policy.label if policy else "delay",
+        warn_ms=policy.warn_ms if policy else state.latency.threshold_ms,
+        own_latency=state.own_latency.summary(),
+        all_own_latency=all_own,
     )
 
 

@@ -1,5 +1,6 @@
-"""The audio gauges' text: each figure against its threshold, and plainly "not provided"
-when the source does not measure it (the Notifications path has no SNR, codec or loss %).
+"""The gauges' text: each audio figure against its threshold, and plainly "not provided"
+when the source does not measure it (the Notifications path has no SNR, codec or loss %);
+the source's delay and assist-tui's own processing time, apart.
 """
 
 from __future__ import annotations
@@ -56,4 +57,25 @@ def audio_text(state: ConversationGauges, q: QualitySettings) -> Text:
     )
     for reason in state.verdict.reasons[:3]:
         text.append(f"· {reason}\n", "yellow")
+    return text
+
+
+def latency_text(state: ConversationGauges) -> Text:
+    """The platform's (or stream's) delay against its threshold, then ours, apart."""
+    summary = state.latency
+    if summary is None:
+        return Text("no finals yet", style="dim")
+    text = Text()
+    text.append(f"{state.latency_label}\n", "dim")
+    text.append(
+        f"p50 {summary.p50_ms:.0f}  p95 {summary.p95_ms:.0f}  p99 {summary.p99_ms:.0f} ms\n"
+    )
+    text.append(f"under {state.warn_ms:.0f} ms: {summary.under_threshold * 100:.0f}%", "bold")
+    own = state.own_latency
+    if own is not None:
+        text.append("\nours ", "dim")
+        text.append(f"p50 {own.p50_ms:.1f}  p99 {own.p99_ms:.1f} ms")
+        everyone = state.all_own_latency
+        if everyone is not None:
+            text.append(f"\nall  p50 {everyone.p50_ms:.1f}  p99 {everyone.p99_ms:.1f} ms", "dim")
     return text

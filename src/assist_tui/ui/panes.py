@@ -18,6 +18,7 @@ from assist_tui.engine.snapshot import (
 )
 from assist_tui.model import StreamState
 from assist_tui.ui.audio_gauges import AUDIO_BADGES, audio_text
+from assist_tui.ui.audio_gauges import latency_text as latency_block
 from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
@@ -274,17 +275,4 @@ class Gauges(Vertical):
         samples = list(state.latency_samples)
         if samples != spark.data:
             spark.data = samples
-        summary = state.latency
-        if summary is None:
-            latency_text.show(Text("no finals yet", style="dim"))
-        else:
-            latency_text.show(
-                Text.assemble(
-                    (
-                        f"p50 {summary.p50_ms:.0f}  p95 {summary.p95_ms:.0f}  "
-                        f"p99 {summary.p99_ms:.0f} ms\n",
-                        "",
-                    ),
-                    (f"under {self.warn_ms:.0f} ms: {summary.under_threshold * 100:.0f}%", "bold"),
-                ),
-            )
+        latency_text.show(latency_block(state))
