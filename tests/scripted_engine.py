@@ -92,6 +92,7 @@ async def scripted_engine(tmp_path: Path) -> AssistEngine:
                 "offset_ms": offset,
                 "duration_ms": 2400,
                 "language": "en-US",
+                "media_type": "voice",
             }
             half = " ".join(text.split()[: len(text.split()) // 2])
             await engine.process(

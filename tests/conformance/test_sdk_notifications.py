@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import websockets
+from PureCloudPlatformClientV2 import ConversationsApi
 
 from assist_tui.emulator.scenarios import QUEUE_IDS
 
@@ -175,3 +176,72 @@ async def test_system_messages_fit_the_sdk(oracle: Oracle) -> None:
     assert topics[-1].startswith("v2.system.token_revoked.")
     body = conform(frames[-1]["eventBody"], "SystemMessageSystemMessage")
     assert body.system_topic_type == "token_revoked" and body.reason == "user_tokens_revoked"
+
+
+async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
+    """A web chat and a messaging thread: queue events per media, lookup and analytics."""
+    director = oracle.server.emulator.director
+    chat_q, message_q = QUEUE_IDS["General"], QUEUE_IDS["Tech Support"]
+    _, uri = await _channel(
+        oracle,
+        [
+            f"v2.routing.queues.{chat_q}.conversations",
+            f"v2.routing.queues.{chat_q}.conversations.chats",
+            f"v2.routing.queues.{message_q}.conversations",
+            f"v2.routing.queues.{message_q}.conversations.messages",
+        ],
+    )
+
+    def both_ended(frames: list[dict[str, Any]]) -> bool:
+        """Both twins (per-media events) have said the agent's part is over."""
+        done = {
+            f["topicName"].rsplit(".", 1)[-1]
+            for f in frames
+            if f["topicName"].endswith((".chats", ".messages"))
+            and any(
+                p["purpose"] == "agent"
+                and p["state"] in ("terminated", "disconnected")
+                and p.get("endTime")
+                and f["eventBody"]["participants"][0]["state"] in ("terminated", "disconnected")
+                for p in f["eventBody"]["participants"]
+            )
+        }
+        return done == {"chats", "messages"}
+
+    collecting = asyncio.create_task(_frames(uri, both_ended))
+    await asyncio.sleep(0.2)
+    chat = director.prepare("web-chat-refund")
+    message = director.prepare("messaging-password-reset")
+    director.start(chat)
+    director.start(message)
+    frames = await collecting
+    models_seen = set()
+    for frame in frames:
+        topic = frame["topicName"]
+        if topic == "channel.metadata":
+            continue
+        model = DIGITAL_MODELS.get(
+            topic.rsplit(".", 1)[-1], "QueueConversationEventTopicConversation"
+        )
+        conform(frame["eventBody"], model)
+        models_seen.add(model)
+    assert len(models_seen) == 3, models_seen
+    media = {
+        key
+        for f in frames
+        if f["topicName"].endswith(".conversations")
+        for p in f["eventBody"]["participants"]
+        for key in ("calls", "chats", "messages")
+        if key in p
+    }
+    assert media == {"chats", "messages"}
+    api = ConversationsApi(oracle.client)
+    for call in (chat, message):
+        await asyncio.to_thread(api.get_conversation, call.conversation_id)
+        conform(json.loads(oracle.client.last_response.data), "Conversation")
+
+
+DIGITAL_MODELS = {
+    "chats": "QueueConversationChatEventTopicChatConversation",
+    "messages": "QueueConversationMessageEventTopicMessageConversation",
+}

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from assist_tui.emulator import platform_wire, wire
 from assist_tui.emulator.corpus import synthetic_turns
+from assist_tui.emulator.digital_scenarios import DIGITAL_SCENARIOS
 from assist_tui.emulator.hub import Hub
 from assist_tui.emulator.playback import RecognitionEvent, new_id, speech_end_ms, timeline
 from assist_tui.emulator.scenarios import QUEUE_IDS, SCENARIOS, AudioProfile, Scenario
@@ -44,6 +45,7 @@ class LiveCall:
     emitted: int = 0
     finals_sent: list[str] = field(default_factory=list)
     speed: float = 1.0  # playback speed: speech timings on the wire shrink with it
+    media_type: str = "voice"  # voice, chat or message
 
     @property
     def session_start_ms(self) -> int:
@@ -79,10 +81,11 @@ class CallDirector:
         ``None`` makes a synthetic call from the NatCS corpus.
         """
         if isinstance(scenario, str):
-            if scenario not in SCENARIOS:
-                known = ", ".join(SCENARIOS)
+            every = SCENARIOS | DIGITAL_SCENARIOS
+            if scenario not in every:
+                known = ", ".join(every)
                 raise KeyError(f"unknown scenario {scenario!r}; known: {known}")
-            scenario = SCENARIOS[scenario]
+            scenario = every[scenario]
         if scenario is None:
             scenario = Scenario(
                 name="synthetic",
@@ -108,6 +111,7 @@ class CallDirector:
             participant_ids={"agent": new_id(rng), "customer": new_id(rng)},
             started_at=datetime.now(timezone.utc),
             events=timeline(scenario.turns, rng),
+            media_type=scenario.media_type,
         )
         # Real calls pass an IVR and the queue's ACD before an agent (not drawn from rng,
         # so seeded timelines stay as they were).
@@ -138,7 +142,9 @@ class CallDirector:
             self.publish_phase(call, "held")
             self.publish_phase(call, "resumed")
         now = datetime.now(timezone.utc)
-        if self.timing is not None:
+        if call.media_type != "voice":
+            pass  # the platform transcribes voice only: chats and messages have no topic here
+        elif self.timing is not None:
             self.timing.on_event(call, event)
         else:
             self.hub.publish(
@@ -170,7 +176,8 @@ class CallDirector:
         """One queue topic event (and its per-media twin) for a state change of the call."""
         topic = wire.queue_topic(call.queue_id)
         self.hub.publish(topic, platform_wire.queue_event(call, phase))
-        self.hub.publish(f"{topic}.calls", platform_wire.queue_media_event(call, phase))
+        twin = f"{topic}.{platform_wire.media_key(call)}"
+        self.hub.publish(twin, platform_wire.queue_media_event(call, phase))
 
     async def play(self, call: LiveCall, speed: float | None = None) -> None:
         """Emit the call's events at their times (divided by ``speed``), then end it."""

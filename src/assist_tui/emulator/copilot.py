@@ -125,7 +125,7 @@ class Copilot:
                 "triggerType": "Intent",
                 "context": {
                     "queueId": call.queue_id,
-                    "mediaType": "VOICE",
+                    "mediaType": "VOICE" if call.media_type == "voice" else "MESSAGE",
                     "userId": call.agent_user_id,
                     "utteranceId": event.utterance_id,
                     "language": call.spoken_language,

@@ -58,8 +58,9 @@ def dialect_routes(emu: Emulator, authed: Authed) -> list[BaseRoute]:
     def _transcripts_filter(socket: DialectSocket, ws: WebSocket) -> None:
         wanted = ws.query_params.get("conversationIds", "")
         media = set(ws.query_params.get("mediaTypes", "voice,chat").split(","))
-        if "voice" in media:  # the emulator's calls are voice
-            socket.conversations = {c: set() for c in wanted.split(",") if c}
+        # Seed 001 asks for voice and chat; messaging threads come with chat.
+        socket.media_types = media | ({"message"} if "chat" in media else set())
+        socket.conversations = {c: set() for c in wanted.split(",") if c}
         now = datetime.now(timezone.utc)
         for cid in socket.conversations:
             call = emu.director.calls.get(cid)

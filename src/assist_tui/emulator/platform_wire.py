@@ -59,10 +59,14 @@ def _legs(call: LiveCall, phase: str) -> list[_Leg]:
     ]
 
 
-def _media_key(call: LiveCall) -> str:
-    return {"voice": "calls", "chat": "chats", "message": "messages"}.get(
-        getattr(call, "media_type", "voice"), "calls"
-    )
+def media_key(call: LiveCall) -> str:
+    """Where a participant's media goes (and the queue topic's per-media suffix)."""
+    return {"voice": "calls", "chat": "chats", "message": "messages"}.get(call.media_type, "calls")
+
+
+def _state(call: LiveCall, state: str) -> str:
+    # A messaging participant's states end at disconnected (the SDK's enum has no terminated).
+    return "disconnected" if call.media_type == "message" and state == "terminated" else state
 
 
 def queue_event(call: LiveCall, phase: str) -> dict[str, Any]:
@@ -71,11 +75,12 @@ def queue_event(call: LiveCall, phase: str) -> dict[str, Any]:
     for leg in _legs(call, phase):
         media: dict[str, Any] = {
             "id": f"{leg.participant_id[:-4]}{leg.purpose[:1]}med",
-            "state": leg.state,
+            "state": _state(call, leg.state),
             "held": leg.held,
-            "direction": "inbound",
             "connectedTime": iso(call.started_at),
         }
+        if call.media_type != "chat":  # a chat has no direction in the platform's model
+            media["direction"] = "inbound"
         if leg.state in ("disconnected", "terminated"):
             media["disconnectedTime"] = iso(call.ended_at or call.started_at)
             media["disconnectType"] = "transfer" if leg.purpose in ("ivr", "acd") else "client"
@@ -90,7 +95,7 @@ def queue_event(call: LiveCall, phase: str) -> dict[str, Any]:
             "name": leg.name,
             "purpose": leg.purpose,
             "queueId": call.queue_id,
-            _media_key(call): [media],
+            media_key(call): [media],
         }
         if leg.user_id:
             participant["userId"] = leg.user_id
@@ -106,12 +111,14 @@ def queue_media_event(call: LiveCall, phase: str) -> dict[str, Any]:
             "id": leg.participant_id,
             "name": leg.name,
             "purpose": leg.purpose,
-            "state": leg.state,
+            "state": _state(call, leg.state),
             "held": leg.held,
             "direction": "inbound",
             "connectedTime": iso(call.started_at),
             "queue": {"id": call.queue_id},
         }
+        if leg.state in ("disconnected", "terminated"):
+            participant["endTime"] = iso(call.ended_at or call.started_at)
         if leg.user_id:
             participant["user"] = {"id": leg.user_id}
         participants.append(participant)
@@ -129,7 +136,7 @@ def conversation(call: LiveCall) -> dict[str, Any]:
             "purpose": leg.purpose,
             "queueId": call.queue_id,
             "startTime": iso(call.started_at),
-            _media_key(call): [{"state": leg.state, "held": leg.held, "direction": "inbound"}],
+            media_key(call): [{"state": _state(call, leg.state), "held": leg.held}],
         }
         if leg.user_id:
             participant["userId"] = leg.user_id

@@ -40,6 +40,7 @@ class Scenario:
     dialect: str = "en-US"
     spoken_language: str = "en-US"
     audio: AudioProfile = field(default_factory=AudioProfile)
+    media_type: str = "voice"  # voice, chat or message (digital_scenarios.py)
 
 
 def _t(speaker: str, text: str, **kw: float) -> Turn:

@@ -114,7 +114,7 @@ def analytics_conversation(call: LiveCall) -> dict[str, Any]:
 
     def session() -> dict[str, Any]:
         return {
-            "mediaType": "voice",
+            "mediaType": call.media_type,
             "direction": "inbound",
             "segments": [
                 {

@@ -20,6 +20,7 @@ from assist_tui.model import (
     Insight,
     Interruption,
     KeywordHit,
+    MediaType,
     PlatformSentiment,
     Speaker,
     Suggestion,
@@ -93,6 +94,7 @@ class ConversationState:
         self.suggestions: OrderedDict[str, Suggestion] = OrderedDict()
         self.insights: deque[Insight] = deque(maxlen=MAX_INSIGHTS)
         self.platform_sentiment: PlatformSentiment | None = None  # Genesys speech analytics
+        self.media_type: MediaType | None = None  # voice, chat or message, once known
         self.interruptions = 0
         self.audio: AudioMetrics | None = None
         self.verdict = QualityVerdict(AudioStatus.UNKNOWN, ())

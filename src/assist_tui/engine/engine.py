@@ -55,6 +55,7 @@ from assist_tui.model import (
     Suggestion,
     SuggestionOutcome,
     UtteranceUpdate,
+    media_type_of,
     utc_now,
 )
 from assist_tui.platform import Platform
@@ -329,6 +330,7 @@ class AssistEngine:
             if known is not None:
                 state.queue_id = state.queue_id or known.queue_id
                 state.agent_name = state.agent_name or known.agent_name
+                state.media_type = state.media_type or media_type_of(known.media_type)
         self._audit_command(kind, conversation_id, actor="engine")
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:
@@ -421,6 +423,9 @@ class AssistEngine:
             metrics.dropped_late += 1
             return
         state = self.state(update.conversation_id)
+        if update.media_type is not None and state.media_type != update.media_type:
+            state.media_type = update.media_type
+            state.version += 1
         language_before = state.language
         update, redaction = redact_update(self.redactor, update)
         result = state.apply(update, update.text, redaction.changed)

@@ -46,6 +46,7 @@ class ConversationRow:
     latency_p95_ms: float | None
     paused: bool
     finals: int
+    media_type: str | None = None  # voice, chat, message
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class ConversationGauges:
     warn_ms: float = 500.0
     own_latency: LatencySummary | None = None
     all_own_latency: LatencySummary | None = None  # every conversation
+    media_type: str | None = None  # chat and messages have no audio to judge
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,7 @@ def row_of(state: ConversationState) -> ConversationRow:
         latency_p95_ms=latency.p95_ms if latency else None,
         paused=state.paused,
         finals=state.finals,
+        media_type=state.media_type,
     )
 
 
@@ -172,6 +175,7 @@ def gauges_of(
         warn_ms=policy.warn_ms if policy else state.latency.threshold_ms,
         own_latency=state.own_latency.summary(),
         all_own_latency=all_own,
+        media_type=state.media_type,
     )
 
 

@@ -24,6 +24,10 @@ AUDIO_BADGES = {
 
 def audio_text(state: ConversationGauges, q: QualitySettings) -> Text:
     """The audio block of the gauges pane for one conversation."""
+    if state.media_type in ("chat", "message"):
+        return Text.assemble(
+            ("audio ", "bold"), ("not a voice call", "dim"), f" ({state.media_type})\n"
+        )
     metrics = state.audio
     text = Text()
     badge, style = AUDIO_BADGES[state.verdict.status]

@@ -24,6 +24,9 @@ from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
 
+MEDIA_SHOWN = {"voice": "voice", "chat": "chat", "message": "message"}
+
+
 def _duration(row: ConversationRow) -> str:
     end = row.ended_at or datetime.now(timezone.utc)
     seconds = int((end - row.first_seen).total_seconds())
@@ -130,13 +133,15 @@ class ConversationTable(KeyedList):
         last = row.last_speaker.value if row.last_speaker else "·"
         marks = ("⏸" if row.paused else "") + (" ended" if row.ended_at else "")
         p95 = row.latency_p95_ms
+        media = MEDIA_SHOWN.get(row.media_type or "", "·")
         return (
             (row.conversation_id[:8], ""),
             (who, ""),
             (_duration(row), ""),
             (last, ""),
             (str(row.hit_count), ""),
-            (badge, style),
+            # A chat or a message thread has no audio to judge: the column names the media.
+            (badge, style) if row.media_type in (None, "voice") else (media, "cyan"),
             (f"{p95:.0f} ms" if p95 is not None else "·", ""),
             (marks, "bold yellow" if row.paused else ""),
         )
