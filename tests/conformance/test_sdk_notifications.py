@@ -245,3 +245,29 @@ DIGITAL_MODELS = {
     "chats": "QueueConversationChatEventTopicChatConversation",
     "messages": "QueueConversationMessageEventTopicMessageConversation",
 }
+
+
+async def test_a_transfer_reaches_the_queue_topic(oracle: Oracle) -> None:
+    """The angry caller is handed to a supervisor: the first agent's leg ends as a transfer."""
+    director = oracle.server.emulator.director
+    _, uri = await _channel(
+        oracle, [f"v2.routing.queues.{QUEUE_IDS['Billing']}.conversations.calls"]
+    )
+    collecting = asyncio.create_task(_frames(uri, _ended))
+    await asyncio.sleep(0.2)
+    call = director.prepare("angry-overtalk")
+    director.start(call)
+    frames = [f for f in await collecting if f["topicName"] != "channel.metadata"]
+    for frame in frames:
+        conform(frame["eventBody"], "QueueConversationCallEventTopicCallConversation")
+    agents = [
+        [(p["name"], p["state"]) for p in f["eventBody"]["participants"] if p["purpose"] == "agent"]
+        for f in frames
+    ]
+    assert ("Rita Gomez", "connected") in agents[-3]  # after the transfer
+    assert agents[-3][0][1] == "disconnected"  # the first agent
+    assert agents[-1] == [(call.agent, "terminated"), ("Rita Gomez", "terminated")]
+    api = ConversationsApi(oracle.client)
+    conversation = await asyncio.to_thread(api.get_conversation, call.conversation_id)
+    conform(json.loads(oracle.client.last_response.data), "Conversation")
+    assert [p.name for p in conversation.participants if p.purpose == "agent"][-1] == "Rita Gomez"

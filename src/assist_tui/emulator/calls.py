@@ -46,6 +46,8 @@ class LiveCall:
     finals_sent: list[str] = field(default_factory=list)
     speed: float = 1.0  # playback speed: speech timings on the wire shrink with it
     media_type: str = "voice"  # voice, chat or message
+    transfer_to: str | None = None  # who takes the call over, if it is transferred
+    transferred: bool = False
 
     @property
     def session_start_ms(self) -> int:
@@ -112,6 +114,7 @@ class CallDirector:
             started_at=datetime.now(timezone.utc),
             events=timeline(scenario.turns, rng),
             media_type=scenario.media_type,
+            transfer_to=scenario.transfer_to,
         )
         # Real calls pass an IVR and the queue's ACD before an agent (not drawn from rng,
         # so seeded timelines stay as they were).
@@ -141,6 +144,12 @@ class CallDirector:
             # Every state change reaches the queue topic: a short hold mid-call.
             self.publish_phase(call, "held")
             self.publish_phase(call, "resumed")
+        if call.transfer_to and not call.transferred and call.emitted == len(call.events) * 3 // 4:
+            call.transferred = True
+            call.participant_ids["transfer"] = str(
+                uuid.uuid5(uuid.NAMESPACE_OID, f"{call.conversation_id}/transfer")
+            )
+            self.publish_phase(call, "transfer")
         now = datetime.now(timezone.utc)
         if call.media_type != "voice":
             pass  # the platform transcribes voice only: chats and messages have no topic here

@@ -6,6 +6,7 @@ telephony media statistics (``MediaStatisticsListing``).
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,15 @@ if TYPE_CHECKING:
     from assist_tui.emulator.calls import LiveCall
 
 # A call's life as the queue topic tells it; each is one event on every state change.
-PHASES = ("alerting", "connected", "held", "resumed", "after-call-work", "terminated")
+PHASES = (
+    "alerting",
+    "connected",
+    "held",
+    "resumed",
+    "transfer",  # only in a scenario with ``transfer_to``
+    "after-call-work",
+    "terminated",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,7 @@ class _Leg:
     held: bool = False
     acw: str | None = None  # after-call work state, for the agent
     user_id: str | None = None
+    disconnect_type: str | None = None
 
 
 def _legs(call: LiveCall, phase: str) -> list[_Leg]:
@@ -43,7 +53,7 @@ def _legs(call: LiveCall, phase: str) -> list[_Leg]:
         "after-call-work": "disconnected",
         "terminated": "terminated",
     }.get(phase, "connected")
-    return [
+    legs = [
         _Leg(ids["customer"], "customer", call.customer, customer_state),
         _Leg(ids["ivr"], "ivr", "Main IVR", "disconnected"),
         _Leg(ids["acd"], "acd", call.queue, "disconnected" if routed else "connected"),
@@ -57,6 +67,30 @@ def _legs(call: LiveCall, phase: str) -> list[_Leg]:
             user_id=call.agent_user_id,
         ),
     ]
+    if call.transferred and call.transfer_to:
+        # The first agent handed the call over: their leg ended as a transfer, and the
+        # agent who took it has it from here on (its hold, its after-call work).
+        first = legs[-1]
+        legs[-1] = _Leg(
+            first.participant_id,
+            "agent",
+            first.name,
+            "terminated" if phase == "terminated" else "disconnected",
+            user_id=first.user_id,
+            disconnect_type="transfer",
+        )
+        legs.append(
+            _Leg(
+                ids["transfer"],
+                "agent",
+                call.transfer_to,
+                agent_state,
+                held=first.held,
+                acw=first.acw,
+                user_id=str(uuid.uuid5(uuid.NAMESPACE_OID, call.transfer_to)),
+            )
+        )
+    return legs
 
 
 def media_key(call: LiveCall) -> str:
@@ -83,7 +117,9 @@ def queue_event(call: LiveCall, phase: str) -> dict[str, Any]:
             media["direction"] = "inbound"
         if leg.state in ("disconnected", "terminated"):
             media["disconnectedTime"] = iso(call.ended_at or call.started_at)
-            media["disconnectType"] = "transfer" if leg.purpose in ("ivr", "acd") else "client"
+            media["disconnectType"] = leg.disconnect_type or (
+                "transfer" if leg.purpose in ("ivr", "acd") else "client"
+            )
         if leg.acw:
             media["afterCallWorkRequired"] = True
             media["afterCallWork"] = {

@@ -42,15 +42,15 @@ class AssistPusher:
         self.on_notice = on_notice
         self.disabled: str | None = None  # why the target was turned off
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._agents: dict[str, str] = {}  # conversation -> the agent's participant id
         self.in_flight = 0
         self.peak_in_flight = 0
         self.outcomes: dict[str, int] = {}
 
     async def _agent_participant(self, conversation_id: str) -> tuple[str | None, bool]:
-        """The conversation's (latest) agent participant, and whether it has ended."""
-        if conversation_id in self._agents:
-            return self._agents[conversation_id], False
+        """The conversation's (latest) agent participant, and whether it has ended.
+
+        Looked up for every push: after a transfer the suggestion goes to the new agent.
+        """
         body = await self.api.json(
             "GET", f"/api/v2/conversations/{conversation_id}", what="finding the agent"
         )
@@ -65,8 +65,7 @@ class AssistPusher:
         ]
         if not agents:
             return None, False
-        self._agents[conversation_id] = agents[-1]  # after a transfer, the newest agent
-        return agents[-1], False
+        return agents[-1], False  # after a transfer, the newest agent
 
     def _turn_off(self, status: int, what: str) -> None:
         if self.disabled is not None:
