@@ -182,7 +182,7 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
     """A web chat and a messaging thread: queue events per media, lookup and analytics."""
     director = oracle.server.emulator.director
     chat_q, message_q = QUEUE_IDS["General"], QUEUE_IDS["Tech Support"]
-    _, uri = await _channel(
+    channel_id, uri = await _channel(
         oracle,
         [
             f"v2.routing.queues.{chat_q}.conversations",
@@ -212,6 +212,14 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
     await asyncio.sleep(0.2)
     chat = director.prepare("web-chat-refund")
     message = director.prepare("messaging-password-reset")
+    await _subscribe(
+        oracle,
+        channel_id,
+        [
+            f"v2.conversations.chats.{chat.conversation_id}",
+            f"v2.conversations.messages.{message.conversation_id}",
+        ],
+    )
     director.start(chat)
     director.start(message)
     frames = await collecting
@@ -220,12 +228,19 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
         topic = frame["topicName"]
         if topic == "channel.metadata":
             continue
-        model = DIGITAL_MODELS.get(
-            topic.rsplit(".", 1)[-1], "QueueConversationEventTopicConversation"
-        )
+        model = digital_model(topic)
         conform(frame["eventBody"], model)
         models_seen.add(model)
-    assert len(models_seen) == 3, models_seen
+    assert len(models_seen) == 5, models_seen
+    # Each message of the thread is announced by id (the platform sends no text here).
+    announced = [
+        m["message"]["id"]
+        for f in frames
+        if f["topicName"].startswith("v2.conversations.messages.")
+        for p in f["eventBody"]["participants"]
+        for m in p.get("messages", [])
+    ]
+    assert len(announced) == sum(1 for e in message.events if e.is_final)
     media = {
         key
         for f in frames
@@ -241,10 +256,16 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
         conform(json.loads(oracle.client.last_response.data), "Conversation")
 
 
-DIGITAL_MODELS = {
-    "chats": "QueueConversationChatEventTopicChatConversation",
-    "messages": "QueueConversationMessageEventTopicMessageConversation",
-}
+def digital_model(topic: str) -> str:
+    if topic.startswith("v2.conversations.chats."):
+        return "ConversationChatEventTopicChatConversation"
+    if topic.startswith("v2.conversations.messages."):
+        return "ConversationMessageEventTopicMessageConversation"
+    if topic.endswith(".chats"):
+        return "QueueConversationChatEventTopicChatConversation"
+    if topic.endswith(".messages"):
+        return "QueueConversationMessageEventTopicMessageConversation"
+    return "QueueConversationEventTopicConversation"
 
 
 async def test_a_transfer_reaches_the_queue_topic(oracle: Oracle) -> None:

@@ -152,7 +152,16 @@ class CallDirector:
             self.publish_phase(call, "transfer")
         now = datetime.now(timezone.utc)
         if call.media_type != "voice":
-            pass  # the platform transcribes voice only: chats and messages have no topic here
+            # The platform transcribes voice only; a digital conversation's own topic says
+            # that a message came (for messaging: its id), never what it said.
+            topic = platform_wire.digital_topic(call)
+            if topic and event.is_final:
+                self.hub.publish(
+                    topic,
+                    platform_wire.digital_event(
+                        call, "connected", event.utterance_id, event.speaker
+                    ),
+                )
         elif self.timing is not None:
             self.timing.on_event(call, event)
         else:
@@ -187,6 +196,8 @@ class CallDirector:
         self.hub.publish(topic, platform_wire.queue_event(call, phase))
         twin = f"{topic}.{platform_wire.media_key(call)}"
         self.hub.publish(twin, platform_wire.queue_media_event(call, phase))
+        if (digital := platform_wire.digital_topic(call)) is not None:
+            self.hub.publish(digital, platform_wire.digital_event(call, phase))
 
     async def play(self, call: LiveCall, speed: float | None = None) -> None:
         """Emit the call's events at their times (divided by ``speed``), then end it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from assist_tui.emulator.wire import iso
@@ -159,6 +159,32 @@ def queue_media_event(call: LiveCall, phase: str) -> dict[str, Any]:
             participant["user"] = {"id": leg.user_id}
         participants.append(participant)
     return {"id": call.conversation_id, "participants": participants}
+
+
+def digital_topic(call: LiveCall) -> str | None:
+    """``v2.conversations.chats.{id}`` or ``v2.conversations.messages.{id}``; None for calls."""
+    kind = {"chat": "chats", "message": "messages"}.get(call.media_type)
+    return f"v2.conversations.{kind}.{call.conversation_id}" if kind else None
+
+
+def digital_event(
+    call: LiveCall, phase: str, message_id: str | None = None, sender: str | None = None
+) -> dict[str, Any]:
+    """A digital conversation's event: its participants' state, and for messaging the id,
+    time and status of a new message (the platform sends no text on this topic)."""
+    body = queue_media_event(call, phase)
+    if message_id and sender and call.media_type == "message":
+        for participant in body["participants"]:
+            if participant["purpose"] == sender:
+                participant["messages"] = [
+                    {
+                        "message": {"id": message_id},
+                        "messageTime": iso(datetime.now(timezone.utc)),
+                        "messageStatus": "received" if sender == "customer" else "sent",
+                        "messageSegmentCount": 1,
+                    }
+                ]
+    return body
 
 
 def conversation(call: LiveCall) -> dict[str, Any]:

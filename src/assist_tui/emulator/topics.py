@@ -65,6 +65,18 @@ TOPIC_RULES: tuple[TopicRule, ...] = (
         "Overall and trend sentiment of a conversation while it lasts.",
     ),
     _rule(
+        "v2.conversations.chats.{id}",
+        rf"v2\.conversations\.chats\.{_UUID}",
+        "conversation:communication:view",
+        "A chat's participants and their state (no message text: that is REST).",
+    ),
+    _rule(
+        "v2.conversations.messages.{id}",
+        rf"v2\.conversations\.messages\.{_UUID}",
+        "conversation:communication:view",
+        "A messaging conversation's participants, state and message ids (no text).",
+    ),
+    _rule(
         "v2.users.{id}.conversations",
         rf"v2\.users\.{_UUID}\.conversations",
         "conversation:communication:view",
