@@ -55,3 +55,13 @@ async def test_messaging_reaches_the_transcripts_dialect_with_chat(
     engine, _ = await run_engine_with(emulator, tmp_path, "transcripts", "messaging-password-reset")
     (state,) = engine.conversations.values()
     assert state.media_type == "message" and state.finals == 4
+
+
+async def test_digital_rotation_plays_chat_and_messaging() -> None:
+    from assist_tui.emulator.server import EmulatorServer as Server
+
+    from .conftest import emulator_settings, wait_until
+
+    async with Server(emulator_settings(concurrent=8, speed=40.0, digital=True)) as server:
+        calls = server.emulator.director.calls
+        await wait_until(lambda: {"chat", "message"} <= {c.media_type for c in calls.values()})

@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--group-window", type=float, metavar="SECONDS", help="platform timing's group window"
     )
+    emulator.add_argument(
+        "--digital", action="store_true", default=None, help="also play chat and messaging"
+    )
     emulator.add_argument("--load", type=int, metavar="N", help="N synthetic conversations")
     emulator.add_argument(
         "--rate", type=float, default=100.0, help="synthetic events/s (with --load)"
@@ -194,6 +197,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "replay_window": "emulator.replay_window_s",
         "timing": "emulator.timing",
         "group_window": "emulator.group_window_s",
+        "digital": "emulator.digital",
     }
     overrides = {
         dotted: flags[name] for name, dotted in mapping.items() if flags.get(name) is not None

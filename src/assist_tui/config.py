@@ -178,6 +178,9 @@ class EmulatorSettings(_Section):
     status_interval_s: float = Field(
         300.0, gt=0, description="platform timing: status-only message period per session"
     )
+    digital: bool = Field(
+        False, description="also play the web chat and messaging scenarios in the rotation"
+    )
     socket_closing_lead_s: float | None = Field(
         None, ge=0, description="socket_closing warning lead (live 0.5 s, platform 60 s if unset)"
     )
@@ -605,6 +608,7 @@ replay_window_s = 30.0        # 0 behaves like Genesys: nothing replayed on reco
 timing = "live"               # live: partials at once; platform: finals in groups, as Genesys
 group_window_s = 35.0         # platform timing: transcripts published within this window
 status_interval_s = 300.0     # platform timing: status-only message per session this often
+digital = false               # also rotate a web chat and a messaging thread (no audio)
 # socket_closing_lead_s = 60.0  # socket_closing warning ahead of the close (live 0.5, platform 60)
 
 [quality]
