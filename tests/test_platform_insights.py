@@ -39,6 +39,10 @@ async def test_copilot_suggestions_and_sentiment_reach_the_conversation(
     assert "Disputing a duplicate card charge" in copilot[0].snippet
     assert ours, "assist-tui's own hits are there beside Copilot's"
     assert state.platform_sentiment is not None and state.platform_sentiment.overall < 0
+    # The call board reads it from the conversation's row.
+    from assist_tui.engine.snapshot import row_of
+
+    assert row_of(state).platform_sentiment == state.platform_sentiment.overall
 
 
 def test_decode_suggestion_and_sentiment_bodies() -> None:

@@ -79,8 +79,8 @@ class Copilot:
         self.calls: dict[str, CallInsight] = {}
 
     def on_event(self, call: LiveCall, event: RecognitionEvent | None) -> None:
-        if event is None or not event.is_final:
-            return
+        if event is None or not event.is_final or call.scenario == "synthetic":
+            return  # scripted calls only: synthetic load keeps its offered rate exact
         state = self.calls.setdefault(call.conversation_id, CallInsight())
         text = event.text.lower()
         now = datetime.now(timezone.utc)

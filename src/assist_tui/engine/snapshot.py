@@ -47,6 +47,7 @@ class ConversationRow:
     paused: bool
     finals: int
     media_type: str | None = None  # voice, chat, message
+    platform_sentiment: float | None = None  # Genesys speech analytics, -100 to 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,9 @@ def row_of(state: ConversationState) -> ConversationRow:
         paused=state.paused,
         finals=state.finals,
         media_type=state.media_type,
+        platform_sentiment=(
+            state.platform_sentiment.overall if state.platform_sentiment is not None else None
+        ),
     )
 
 
