@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import websockets
-from PureCloudPlatformClientV2 import ConversationsApi
+from PureCloudPlatformClientV2 import AnalyticsApi, ConversationsApi
 
 from assist_tui.emulator.scenarios import QUEUE_IDS
+from assist_tui.genesys.discovery import live_query
 
 from .conftest import Oracle
 from .oracle import conform
@@ -250,6 +252,25 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
         if key in p
     }
     assert media == {"chats", "messages"}
+    now = datetime.now(timezone.utc)
+    query = live_query(
+        start=now - timedelta(hours=1),
+        end=now + timedelta(minutes=5),
+        queues=[],
+        page_size=100,
+        page=1,
+    )
+    query["conversationFilters"] = []  # ended ones too
+    await asyncio.to_thread(
+        AnalyticsApi(oracle.client).post_analytics_conversations_details_query,
+        conform(query, "ConversationQuery"),
+    )
+    answer = conform(
+        json.loads(oracle.client.last_response.data), "AnalyticsConversationQueryResponse"
+    )
+    assert {
+        s.media_type for c in answer.conversations for p in c.participants for s in p.sessions
+    } == {"chat", "message"}
     api = ConversationsApi(oracle.client)
     for call in (chat, message):
         await asyncio.to_thread(api.get_conversation, call.conversation_id)
