@@ -13,6 +13,7 @@ from pathlib import Path
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import GenesysSettings, Settings
 from assist_tui.engine.engine import AssistEngine
+from assist_tui.engine.latency import LatencyHistogram
 from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.genesys.session import GenesysSession
@@ -91,6 +92,7 @@ async def scripted_engine(tmp_path: Path) -> AssistEngine:
                 "offset_ms": offset,
                 "duration_ms": 2400,
                 "language": "en-US",
+                "media_type": "voice",
             }
             half = " ".join(text.split()[: len(text.split()) // 2])
             await engine.process(
@@ -158,6 +160,14 @@ async def scripted_engine(tmp_path: Path) -> AssistEngine:
             )
         )
     engine.metrics.rate.rate = lambda: 12.5  # type: ignore[method-assign]
+    # Our own processing time is measured against the wall clock, and these events were
+    # stamped in the past: give the screen fixed figures instead.
+    engine.metrics.own_latency = LatencyHistogram(100)
+    for state in engine.conversations.values():
+        state.own_latency = LatencyHistogram(100)
+        for ms in (1.2, 1.8, 2.4, 3.9):
+            state.own_latency.add(ms)
+            engine.metrics.own_latency.add(ms)
     await session.aclose()
     return engine
 

@@ -110,7 +110,8 @@ async def test_card_payment_leaves_no_card_digits_anywhere(
         # Record data only: hashes are random hex and may contain "4111" by chance.
         "audit": json.dumps([r["data"] for r in rows]),
         "webhook": json.dumps(emulator.emulator.knowledge_payloads),
-        "push": json.dumps(emulator.emulator.assist_received),
+        "push": json.dumps(emulator.emulator.assist_received)
+        + json.dumps(list(emulator.emulator.attributes.values())),
     }
     for where, text in texts.items():
         leak = CARD_WORDS.search(text)
@@ -147,10 +148,9 @@ async def test_churn_phrase_gives_hit_push_and_audit(
     hit = churn[0]
     assert hit.speaker.value == "customer" and hit.severity == "high"
     assert 0 < hit.relevance <= 0.9 and len(hit.snippet) <= 250
-    pushed = [
-        p for p in emulator.emulator.assist_received if p["interactionId"] == call.conversation_id
-    ]
-    assert any(p["content"]["title"] == "Churn risk: offer retention" for p in pushed)
+    # Pushed where an agent script can show it: the agent participant's attributes.
+    pushed = emulator.emulator.attributes[(call.conversation_id, call.participant_ids["agent"])]
+    assert pushed["assistTuiTitle"] == "Churn risk: offer retention"
     assert any(s.outcome.value == "delivered" for s in state.suggestions.values())
     kinds = [r["kind"] for r in rows]
     assert "keyword_hit" in kinds

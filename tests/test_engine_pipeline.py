@@ -118,7 +118,9 @@ async def test_clamps_are_counted_and_late_events_dropped_only_when_configured(
     emulator: EmulatorServer, tmp_path: Path, matcher: KeywordMatcher
 ) -> None:
     late = {"event_time": utc_now() - timedelta(milliseconds=1500)}
-    async with bare_engine(emulator, tmp_path, matcher) as engine:
+    # The Notifications source's threshold is its own (the platform publishes in groups).
+    tight = {"notifications_warn_ms": 500.0}
+    async with bare_engine(emulator, tmp_path, matcher, latency=tight) as engine:
         await engine.process(
             final("u1", "hello", adjustments=("utterance confidence 1.2 clamped",))
         )
@@ -127,7 +129,12 @@ async def test_clamps_are_counted_and_late_events_dropped_only_when_configured(
         assert engine.metrics.dropped_late == 0 and engine.metrics.late == 1
         line = engine.conversations["c"].lines["u2"]
         assert line.late and line.latency_ms is not None and line.latency_ms >= 1500
+    # drop_ms does not drop on the Notifications source unless asked to.
     async with bare_engine(emulator, tmp_path / "2", matcher, latency={"drop_ms": 800}) as engine:
+        await engine.process(final("u2", "late, kept", **late))
+        assert engine.metrics.dropped_late == 0 and "c" in engine.conversations
+    dropping = {"drop_ms": 800, "drop_on_notifications": True}
+    async with bare_engine(emulator, tmp_path / "3", matcher, latency=dropping) as engine:
         await engine.process(final("u2", "too late", **late))
         assert engine.metrics.dropped_late == 1 and "c" not in engine.conversations
 
@@ -147,31 +154,39 @@ async def test_rejected_frames_are_counted_and_audited(
 
 
 def test_media_statistics_parsing() -> None:
-    body = {
-        "conversationId": "c",
-        "communications": [
-            {
-                "mediaStatistics": {
-                    "codec": "audio/ulaw",
-                    "rtp": {
-                        "estimatedAverageMos": 3.1,
-                        "averageJitter": 40,
-                        "packetsReceived": 980,
-                        "packetsLost": 20,
-                    },
-                }
+    """The real MediaStatisticsListing: MOS and jitter from rtp, loss from the counters."""
+
+    def endpoint(source: str, mos: object, jitter: object, received: int, sent: int) -> dict:
+        return {
+            "sourceType": source,
+            "rtp": {
+                "estimatedAverageMos": mos,
+                "averageJitter": jitter,
+                "packetsReceived": received,
+                "packetsSent": sent,
             },
-            {"mediaStatistics": {"rtp": {"estimatedAverageMos": 4.2}}},
-            {"mediaStatistics": {"rtp": {"estimatedAverageMos": "n/a"}}},
+        }
+
+    body = {
+        "entities": [
+            {
+                "communicationId": "a",
+                "mediaStatistics": [
+                    endpoint("Server", 4.1, 12.0, 1000, 1000),
+                    endpoint("Client", 3.1, 40, 980, 1000),
+                ],
+            },
+            {"communicationId": "b", "mediaStatistics": [endpoint("Server", 4.2, 5, 10, 10)]},
+            {"communicationId": "c", "mediaStatistics": [{"rtp": {"estimatedAverageMos": "n/a"}}]},
         ],
     }
     metrics = parse_media_statistics("c", body)
     assert metrics is not None
-    assert (metrics.mos, metrics.jitter_ms, metrics.packet_loss_pct, metrics.codec) == (
-        3.1,
-        40.0,
-        2.0,
-        "audio/ulaw",
-    )
-    assert parse_media_statistics("c", {"communications": []}) is None
+    assert (metrics.mos, metrics.jitter_ms, metrics.packet_loss_pct) == (3.1, 40.0, 2.0)
+    # The platform gives no codec and no SNR: they stay not provided.
+    assert (metrics.codec, metrics.snr_db) == (None, None)
+    single = parse_media_statistics("c", {"entities": [body["entities"][1]]})
+    assert single is not None and single.packet_loss_pct is None  # one endpoint: no estimate
+    assert parse_media_statistics("c", {"entities": []}) is None
+    assert parse_media_statistics("c", {"conversationId": "c", "communications": []}) is None
     assert parse_media_statistics("c", "nonsense") is None

@@ -90,7 +90,7 @@ async def test_rejected_topic_is_surfaced(
             rejected = await stream.subscribe(topics)
             assert {r.topic for r in rejected} == set(topics)
             by_topic = {r.topic: r for r in rejected}
-            assert by_topic[topics[0]].missing_permissions == ("speechAndTextAnalytics:data:view",)
+            assert by_topic[topics[0]].missing_permissions == ("conversation:transcription:view",)
             assert "Unknown" in by_topic["v2.bogus.topic"].reason
             await collector.wait_for(lambda _: len(collector.of(SubscriptionRejected)) == 2)
             assert stream.topics == set()

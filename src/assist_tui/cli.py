@@ -122,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--fault", action="append", default=[], metavar="NAME[=VALUE]", help="inject at start"
     )
+    emulator.add_argument(
+        "--timing",
+        choices=["live", "platform"],
+        help="live: every partial at once (default); platform: finals in groups, as Genesys",
+    )
+    emulator.add_argument(
+        "--group-window", type=float, metavar="SECONDS", help="platform timing's group window"
+    )
+    emulator.add_argument(
+        "--digital", action="store_true", default=None, help="also play chat and messaging"
+    )
     emulator.add_argument("--load", type=int, metavar="N", help="N synthetic conversations")
     emulator.add_argument(
         "--rate", type=float, default=100.0, help="synthetic events/s (with --load)"
@@ -206,6 +217,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "heartbeat": "emulator.heartbeat_interval_s",
         "token_lifetime": "emulator.token_lifetime_s",
         "replay_window": "emulator.replay_window_s",
+        "timing": "emulator.timing",
+        "group_window": "emulator.group_window_s",
+        "digital": "emulator.digital",
     }
     overrides = {
         dotted: flags[name] for name, dotted in mapping.items() if flags.get(name) is not None
@@ -256,6 +270,7 @@ async def _run_emulator(loaded: LoadedSettings, args: argparse.Namespace) -> int
         print(f"  demo client id:     {server.client_id}")
         print(f"  demo client secret: {server.client_secret}")
         print(f"  fault endpoint:     POST {server.url}/emulator/faults")
+        print(f"  timing:             {loaded.settings.emulator.timing}")
         print("try, in another terminal:")
         print(
             f"  GENESYS_CLIENT_ID={server.client_id} GENESYS_CLIENT_SECRET={server.client_secret} "

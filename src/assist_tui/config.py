@@ -169,6 +169,21 @@ class EmulatorSettings(_Section):
         30.0, ge=0, description="replay this much on reconnect (0 = real Genesys: none)"
     )
     seed: int | None = Field(None, description="random seed for reproducible runs")
+    timing: Literal["live", "platform"] = Field(
+        "live", description="live: every partial at once; platform: finals in groups (GENESYS.md)"
+    )
+    group_window_s: float = Field(
+        35.0, gt=0, le=600, description="platform timing: transcripts published within this"
+    )
+    status_interval_s: float = Field(
+        300.0, gt=0, description="platform timing: status-only message period per session"
+    )
+    digital: bool = Field(
+        False, description="also play the web chat and messaging scenarios in the rotation"
+    )
+    socket_closing_lead_s: float | None = Field(
+        None, ge=0, description="socket_closing warning lead (live 0.5 s, platform 60 s if unset)"
+    )
 
     @field_validator("host")
     @classmethod
@@ -208,8 +223,17 @@ class QualitySettings(_Section):
 class LatencySettings(_Section):
     """Latency from speech to arrival."""
 
-    warn_ms: float = Field(500.0, gt=0, description="latency above this is flagged")
+    warn_ms: float = Field(500.0, gt=0, description="seed dialects: latency above this is flagged")
     drop_ms: float | None = Field(None, gt=0, description="drop events later than this (off)")
+    notifications_warn_ms: float = Field(
+        40000.0, gt=0, description="Notifications source: finals come in groups within ~35 s"
+    )
+    drop_on_notifications: bool = Field(
+        False, description="apply drop_ms to the Notifications source too (off: nothing dropped)"
+    )
+    own_warn_ms: float = Field(
+        250.0, gt=0, description="assist-tui's own processing above this is flagged"
+    )
     window: int = Field(2000, ge=10, le=100_000, description="samples kept per histogram")
 
 
@@ -268,6 +292,10 @@ class PushSettings(_Section):
 
     enabled: bool = Field(True, description="push suggestions of matched rules")
     max_in_flight: int = Field(5, ge=1, le=50, description="concurrent push calls")
+    target: Literal["participant-attributes", "seed", "none"] = Field(
+        "participant-attributes",
+        description="participant-attributes (public API) | seed (seed 004 endpoint) | none",
+    )
 
 
 class AuditSettings(_Section):
@@ -581,6 +609,11 @@ speed = 1.0
 heartbeat_interval_s = 30.0
 token_lifetime_s = 86400
 replay_window_s = 30.0        # 0 behaves like Genesys: nothing replayed on reconnect
+timing = "live"               # live: partials at once; platform: finals in groups, as Genesys
+group_window_s = 35.0         # platform timing: transcripts published within this window
+status_interval_s = 300.0     # platform timing: status-only message per session this often
+digital = false               # also rotate a web chat and a messaging thread (no audio)
+# socket_closing_lead_s = 60.0  # socket_closing warning ahead of the close (live 0.5, platform 60)
 
 [quality]
 min_snr_db = 15.0             # good at or above; bad below bad_snr_db
@@ -598,8 +631,11 @@ poll_budget_per_minute = 60   # shared by all conversations: the API is rate lim
 send_bad_audio_to_webhook = false
 
 [latency]
-warn_ms = 500.0
+warn_ms = 500.0               # seed dialects: they stream each utterance at once
 # drop_ms = 800.0             # off by default; drops (and counts) later events
+notifications_warn_ms = 40000.0   # the platform publishes finals in groups within ~35 s
+drop_on_notifications = false     # drop_ms on the Notifications source too
+own_warn_ms = 250.0           # assist-tui's own processing time, shown apart
 window = 2000
 
 [redaction]
@@ -623,6 +659,10 @@ max_in_flight = 8            # deliveries at once; each conversation's stay in o
 [push]
 enabled = true
 max_in_flight = 5
+# participant-attributes: PATCH the agent participant's attributes (public API; agent
+# scripts can show them). seed: POST /api/v2/interactions/events/agent/assist (seed 004;
+# not a public Genesys API). none: show suggestions here only.
+target = "participant-attributes"
 
 [audit]
 # path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset

@@ -38,6 +38,27 @@ class Word(_Frozen):
     duration_ms: int = Field(ge=0)
 
 
+MediaType = Literal["voice", "chat", "message"]
+# What the platform and the seeds call the media, to the three kinds shown here.
+MEDIA_ALIASES: dict[str, MediaType] = {
+    "voice": "voice",
+    "call": "voice",
+    "callback": "voice",
+    "chat": "chat",
+    "webchat": "chat",
+    "message": "message",
+    "messages": "message",
+    "messaging": "message",
+    "webmessaging": "message",
+    "sms": "message",
+}
+
+
+def media_type_of(value: str | None) -> MediaType | None:
+    """The normalized media of a wire value (None when unknown or absent)."""
+    return MEDIA_ALIASES.get((value or "").strip().lower())
+
+
 class UtteranceUpdate(_Frozen):
     """A partial or final recognition result for one utterance.
 
@@ -63,6 +84,7 @@ class UtteranceUpdate(_Frozen):
     received_at: datetime = Field(default_factory=utc_now)
     adjustments: tuple[str, ...] = ()  # what the translator had to fix (clamped confidence)
     interruption_detected: bool = False  # the stream itself flagged this as an interruption
+    media_type: MediaType | None = None  # voice, chat or message; None if the source is silent
 
 
 class ConversationStarted(_Frozen):
@@ -190,10 +212,21 @@ class Insight(_Frozen):
     received_at: datetime = Field(default_factory=utc_now)
 
 
+class PlatformSentiment(_Frozen):
+    """Genesys speech analytics' running sentiment of a conversation (-100 to 100)."""
+
+    kind: Literal["platform_sentiment"] = "platform_sentiment"
+    conversation_id: str
+    overall: float = Field(ge=-100.0, le=100.0)
+    trend: float | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
 StreamEvent = Annotated[
     UtteranceUpdate
     | AudioMetrics
     | Insight
+    | PlatformSentiment
     | ConversationStarted
     | ConversationEnded
     | StreamHealth
@@ -252,6 +285,7 @@ class SuggestionOutcome(str, Enum):
     RETRYING = "retrying"
     INACTIVE = "conversation inactive"
     FAILED = "failed"
+    NOT_SENT = "not sent"  # push target none, or turned off after a 404/403
 
 
 class Suggestion(_Frozen):

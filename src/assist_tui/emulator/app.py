@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -22,6 +23,7 @@ from assist_tui.emulator.core import Emulator
 from assist_tui.emulator.dialect_routes import dialect_routes
 from assist_tui.emulator.faults import FaultError
 from assist_tui.emulator.hub import TopicLimitError
+from assist_tui.emulator.platform_routes import CorrelationIds, http_error, platform_routes
 from assist_tui.emulator.pump import pump
 from assist_tui.emulator.tokens import OAuthClient
 
@@ -60,6 +62,8 @@ def build_app(emu: Emulator) -> Starlette:
                         403,
                         "missing.permissions",
                         f"You are missing the following permission(s): [{permission}]",
+                        messageWithParams="You are missing the following permission(s): "
+                        "[{permissions}]",
                         messageParams={"permissions": permission},
                     )
                 return await handler(request, client)
@@ -109,7 +113,8 @@ def build_app(emu: Emulator) -> Starlette:
     @authed()
     async def create_channel(request: Request, client: OAuthClient) -> Response:
         emu.count("create_channel")
-        channel = emu.hub.create_channel(client.client_id)
+        bearer = (request.headers.get("authorization") or "")[7:].strip()
+        channel = emu.hub.create_channel(client.client_id, bearer)
         return JSONResponse(channel.as_json(connect_uri(channel.id)))
 
     @authed()
@@ -131,7 +136,9 @@ def build_app(emu: Emulator) -> Starlette:
         if channel is None or channel.client_id != client.client_id:
             return _error(404, "not.found", "The channel does not exist.")
         if request.method == "GET":
-            return JSONResponse({"entities": [{"id": t} for t in sorted(channel.topics)]})
+            return JSONResponse(
+                {"entities": [{"id": t, "state": "Permitted"} for t in sorted(channel.topics)]}
+            )
         if request.method == "DELETE":
             channel.topics = set()
             return Response(status_code=200)
@@ -162,8 +169,17 @@ def build_app(emu: Emulator) -> Starlette:
         if end <= start or end - start > timedelta(days=7):
             return _error(400, "bad.request", "the interval must be positive and at most 7 days.")
         paging = body.get("paging") or {}
-        size = max(1, min(int(paging.get("pageSize", 25)), 100))
+        size = int(paging.get("pageSize", 25))
         number = max(1, int(paging.get("pageNumber", 1)))
+        if not 1 <= size <= 100:
+            # The platform refuses pages over 100 rather than clamping them.
+            return _error(
+                400,
+                "bad.request",
+                f"paging.pageSize must be between 1 and 100, not {size}",
+                messageWithParams="paging.pageSize must be between 1 and 100, not {size}",
+                messageParams={"size": str(size)},
+            )
         live_only = _asks_for_live_only(body)
         queues = _queue_filter(body)
         matches: list[LiveCall] = sorted(
@@ -193,6 +209,10 @@ def build_app(emu: Emulator) -> Starlette:
     @authed()
     async def agent_assist(request: Request, client: OAuthClient) -> Response:
         emu.count("agent_assist")
+        if emu.faults.attributes_status:
+            status = emu.faults.attributes_status
+            code = "not.found" if status == 404 else "forbidden"
+            return _error(status, code, "Refused by fault.")
         try:
             body = json.loads(await request.body() or b"{}")
             conversation_id = str(body["interactionId"])
@@ -261,6 +281,7 @@ def build_app(emu: Emulator) -> Starlette:
                 await asyncio.sleep(emu.heartbeat_interval_s)
                 if not emu.faults.heartbeats_stopped:
                     conn.send(wire.heartbeat())
+                emu.check_channel_token(channel.id)
 
         def on_text(text: str) -> None:
             with contextlib.suppress(ValueError, AttributeError):
@@ -298,8 +319,11 @@ def build_app(emu: Emulator) -> Starlette:
             Route("/emulator/faults", inject_fault, methods=["POST"]),
             Route("/emulator/status", status, methods=["GET"]),
             WebSocketRoute("/channels/{channel_id}", channel_socket),
+            *platform_routes(emu, authed),
             *dialect_routes(emu, authed),
-        ]
+        ],
+        middleware=[Middleware(CorrelationIds)],
+        exception_handlers={404: http_error, 405: http_error},
     )
 
 

@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from assist_tui.emulator import wire
+from assist_tui.emulator import platform_wire, wire
 from assist_tui.emulator.corpus import synthetic_turns
+from assist_tui.emulator.digital_scenarios import DIGITAL_SCENARIOS
 from assist_tui.emulator.hub import Hub
 from assist_tui.emulator.playback import RecognitionEvent, new_id, speech_end_ms, timeline
 from assist_tui.emulator.scenarios import QUEUE_IDS, SCENARIOS, AudioProfile, Scenario
+from assist_tui.emulator.timing import PlatformTiming
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ class LiveCall:
     emitted: int = 0
     finals_sent: list[str] = field(default_factory=list)
     speed: float = 1.0  # playback speed: speech timings on the wire shrink with it
+    media_type: str = "voice"  # voice, chat or message
+    transfer_to: str | None = None  # who takes the call over, if it is transferred
+    transferred: bool = False
 
     @property
     def session_start_ms(self) -> int:
@@ -67,6 +73,8 @@ class CallDirector:
         # Told of every recognition event (None once a call ends): the seed dialects.
         self.listeners: list[Callable[[LiveCall, RecognitionEvent | None], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # Platform timing (finals in groups); None publishes every event at once (live).
+        self.timing: PlatformTiming | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def prepare(self, scenario: str | Scenario | None = None, *, turns: int = 4) -> LiveCall:
@@ -75,10 +83,11 @@ class CallDirector:
         ``None`` makes a synthetic call from the NatCS corpus.
         """
         if isinstance(scenario, str):
-            if scenario not in SCENARIOS:
-                known = ", ".join(SCENARIOS)
+            every = SCENARIOS | DIGITAL_SCENARIOS
+            if scenario not in every:
+                known = ", ".join(every)
                 raise KeyError(f"unknown scenario {scenario!r}; known: {known}")
-            scenario = SCENARIOS[scenario]
+            scenario = every[scenario]
         if scenario is None:
             scenario = Scenario(
                 name="synthetic",
@@ -104,9 +113,18 @@ class CallDirector:
             participant_ids={"agent": new_id(rng), "customer": new_id(rng)},
             started_at=datetime.now(timezone.utc),
             events=timeline(scenario.turns, rng),
+            media_type=scenario.media_type,
+            transfer_to=scenario.transfer_to,
         )
+        # Real calls pass an IVR and the queue's ACD before an agent (not drawn from rng,
+        # so seeded timelines stay as they were).
+        for purpose in ("ivr", "acd"):
+            call.participant_ids[purpose] = str(
+                uuid.uuid5(uuid.NAMESPACE_OID, f"{call.conversation_id}/{purpose}")
+            )
         self.calls[call.conversation_id] = call
-        self.hub.publish(wire.queue_topic(call.queue_id), wire.queue_conversation_body(call))
+        self.publish_phase(call, "alerting")
+        self.publish_phase(call, "connected")
         self._forget_old()
         return call
 
@@ -122,11 +140,35 @@ class CallDirector:
             return None
         event = call.events[call.emitted]
         call.emitted += 1
+        if call.emitted == len(call.events) // 2:
+            # Every state change reaches the queue topic: a short hold mid-call.
+            self.publish_phase(call, "held")
+            self.publish_phase(call, "resumed")
+        if call.transfer_to and not call.transferred and call.emitted == len(call.events) * 3 // 4:
+            call.transferred = True
+            call.participant_ids["transfer"] = str(
+                uuid.uuid5(uuid.NAMESPACE_OID, f"{call.conversation_id}/transfer")
+            )
+            self.publish_phase(call, "transfer")
         now = datetime.now(timezone.utc)
-        self.hub.publish(
-            wire.transcription_topic(call.conversation_id),
-            wire.transcription_body(call, event, now),
-        )
+        if call.media_type != "voice":
+            # The platform transcribes voice only; a digital conversation's own topic says
+            # that a message came (for messaging: its id), never what it said.
+            topic = platform_wire.digital_topic(call)
+            if topic and event.is_final:
+                self.hub.publish(
+                    topic,
+                    platform_wire.digital_event(
+                        call, "connected", event.utterance_id, event.speaker
+                    ),
+                )
+        elif self.timing is not None:
+            self.timing.on_event(call, event)
+        else:
+            self.hub.publish(
+                wire.transcription_topic(call.conversation_id),
+                wire.transcription_body(call, event, now),
+            )
         if event.is_final:
             call.finals_sent.append(event.utterance_id)
         for listener in self.listeners:
@@ -136,14 +178,26 @@ class CallDirector:
     def end(self, call: LiveCall) -> None:
         if call.ended_at is not None:
             return
+        if self.timing is not None:
+            self.timing.end(call)
         call.ended_at = datetime.now(timezone.utc)
         self.hub.publish(
             wire.transcription_topic(call.conversation_id),
             wire.session_ended_body(call, call.ended_at, call.duration_ms),
         )
-        self.hub.publish(wire.queue_topic(call.queue_id), wire.queue_conversation_body(call))
+        self.publish_phase(call, "after-call-work")
+        self.publish_phase(call, "terminated")
         for listener in self.listeners:
             listener(call, None)
+
+    def publish_phase(self, call: LiveCall, phase: str) -> None:
+        """One queue topic event (and its per-media twin) for a state change of the call."""
+        topic = wire.queue_topic(call.queue_id)
+        self.hub.publish(topic, platform_wire.queue_event(call, phase))
+        twin = f"{topic}.{platform_wire.media_key(call)}"
+        self.hub.publish(twin, platform_wire.queue_media_event(call, phase))
+        if (digital := platform_wire.digital_topic(call)) is not None:
+            self.hub.publish(digital, platform_wire.digital_event(call, phase))
 
     async def play(self, call: LiveCall, speed: float | None = None) -> None:
         """Emit the call's events at their times (divided by ``speed``), then end it."""

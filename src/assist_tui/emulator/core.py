@@ -5,13 +5,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from assist_tui.config import EmulatorSettings
-from assist_tui.emulator import faults, wire
+from assist_tui.emulator import faults, platform_wire, wire
 from assist_tui.emulator.calls import CallDirector
+from assist_tui.emulator.copilot import Copilot
 from assist_tui.emulator.dialect_sockets import DialectHub
 from assist_tui.emulator.hub import Connection, Hub
+from assist_tui.emulator.timing import PlatformTiming
 from assist_tui.emulator.tokens import TokenIssuer
 
 
@@ -27,6 +30,16 @@ class Emulator:
         self.hub = Hub(replay_window_s=settings.replay_window_s, clock=clock)
         self.director = CallDirector(self.hub, rng=self.rng, speed=settings.speed)
         self.dialects = DialectHub(self.director)
+        self.copilot = Copilot(self.hub)
+        if settings.timing == "platform":
+            self.director.timing = PlatformTiming(
+                self.hub.publish,
+                window_s=settings.group_window_s,
+                status_interval_s=settings.status_interval_s,
+            )
+        self.director.listeners.append(self.copilot.on_event)
+        # Participant attributes written through PATCH, by (conversation, participant).
+        self.attributes: dict[tuple[str, str], dict[str, str]] = {}
         self.faults = faults.FaultSwitches()
         self.heartbeat_interval_s = settings.heartbeat_interval_s
         self.base_url = ""  # set by the server once bound
@@ -62,10 +75,17 @@ class Emulator:
         for channel in self.hub.channels.values():
             if channel.connection is not None:
                 channel.connection.send(wire.socket_closing(channel.id))
-                # The platform warns about a minute ahead; the emulator is quicker.
-                channel.connection.close_later(0.5, 1001, "closing for maintenance")
+                # The platform warns about a minute ahead; live timing is quicker.
+                channel.connection.close_later(self.socket_closing_lead_s, 1001, "maintenance")
                 conns += 1
         return conns
+
+    @property
+    def socket_closing_lead_s(self) -> float:
+        lead = self.settings.socket_closing_lead_s
+        if lead is not None:
+            return lead
+        return 60.0 if self.settings.timing == "platform" else 0.5
 
     def expire_channels(self) -> int:
         return self.hub.expire()
@@ -82,7 +102,20 @@ class Emulator:
         self.faults.api_retry_after_s = retry_after_s
 
     def revoke_tokens(self) -> int:
-        return self.tokens.revoke_all()
+        revoked = self.tokens.revoke_all()
+        for channel in list(self.hub.channels.values()):
+            self.hub.end_for_token(
+                channel, "token_revoked", "The access token of this channel was revoked."
+            )
+        return revoked
+
+    def check_channel_token(self, channel_id: str) -> None:
+        """A channel whose token expired is no longer subscribed (checked every heartbeat)."""
+        channel = self.hub.channels.get(channel_id)
+        if channel is not None and channel.token and not self.tokens.valid(channel.token):
+            self.hub.end_for_token(
+                channel, "no_longer_subscribed", "The access token of this channel expired."
+            )
 
     def _send_raw(self, text: str) -> int:
         """One frame to every socket, channel or seed dialect alike."""
@@ -103,33 +136,7 @@ class Emulator:
         call = self.director.calls.get(conversation_id)
         if call is None:
             return None
-        t = call.progress
-        profile = call.audio
-
-        def at(span: tuple[float, float]) -> float:
-            start, end = span
-            return start + (end - start) * t + self.rng.uniform(-0.02, 0.02) * abs(end - start)
-
-        received = 50 * max(call.emitted, 1) * 20
-        loss = max(at(profile.packet_loss_pct), 0.0)
-        lost = int(received * loss / (100 - loss))
-        return {
-            "conversationId": conversation_id,
-            "communications": [
-                {
-                    "communicationId": call.communication_ids["customer"],
-                    "mediaStatistics": {
-                        "codec": profile.codec,
-                        "rtp": {
-                            "estimatedAverageMos": round(min(max(at(profile.mos), 1.0), 5.0), 2),
-                            "averageJitter": round(max(at(profile.jitter_ms), 0.0), 1),
-                            "packetsReceived": received,
-                            "packetsLost": lost,
-                        },
-                    },
-                }
-            ],
-        }
+        return platform_wire.media_statistics(call, self.rng, datetime.now(timezone.utc))
 
     def inject(self, name: str, value: str | None = None) -> str:
         """Apply a fault by its command-line name; return what was done, for a person."""
@@ -181,6 +188,13 @@ class Emulator:
             on = (value or "on").lower() not in ("off", "false", "0", "no")
             self.dialects.faults.insights_busy = 10 if on else 0
             return "insight stream limits saturated" if on else "insight stream limits free"
+        if name == "push-refuse":
+            off = (value or "404").lower() in ("off", "false", "0", "no")
+            status = 0 if off else number(404)
+            if status not in (0, 403, 404):
+                raise faults.FaultError("push-refuse takes 404, 403 or off")
+            self.faults.attributes_status = status
+            return f"pushes answered {status}" if status else "pushes accepted again"
         if name == "oversized":
             return f"sent {self.send_oversized(number(1))} oversized frame(s)"
         raise faults.FaultError(f"unknown fault {name!r}")

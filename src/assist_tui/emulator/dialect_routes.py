@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from assist_tui.emulator import dialect_wire, wire
+from assist_tui.emulator import dialect_wire, platform_wire, wire
 from assist_tui.emulator.core import Emulator
 from assist_tui.emulator.dialect_sockets import DialectSocket
 from assist_tui.emulator.pump import pump
@@ -36,15 +36,7 @@ def dialect_routes(emu: Emulator, authed: Authed) -> list[BaseRoute]:
                 wire.error_body(404, "not.found", "The conversation does not exist."),
                 status_code=404,
             )
-        return JSONResponse(
-            {
-                "id": call.conversation_id,
-                "state": "disconnected" if call.ended_at else "connected",
-                "participants": [
-                    {"id": pid, "purpose": purpose} for purpose, pid in call.participant_ids.items()
-                ],
-            }
-        )
+        return JSONResponse(platform_wire.conversation(call))
 
     async def serve(ws: WebSocket, dialect: str, token: str | None) -> None:
         """Authenticate, then pump frames out and messages in until either side closes."""
@@ -66,8 +58,9 @@ def dialect_routes(emu: Emulator, authed: Authed) -> list[BaseRoute]:
     def _transcripts_filter(socket: DialectSocket, ws: WebSocket) -> None:
         wanted = ws.query_params.get("conversationIds", "")
         media = set(ws.query_params.get("mediaTypes", "voice,chat").split(","))
-        if "voice" in media:  # the emulator's calls are voice
-            socket.conversations = {c: set() for c in wanted.split(",") if c}
+        # Seed 001 asks for voice and chat; messaging threads come with chat.
+        socket.media_types = media | ({"message"} if "chat" in media else set())
+        socket.conversations = {c: set() for c in wanted.split(",") if c}
         now = datetime.now(timezone.utc)
         for cid in socket.conversations:
             call = emu.director.calls.get(cid)

@@ -40,6 +40,7 @@ class DialectSocket:
     insight_types: set[str] | None = None
     confidence: tuple[float, float] = (0.0, 1.0)
     insights_sent: int = 0
+    media_types: set[str] = field(default_factory=lambda: {"voice", "chat", "message"})
 
 
 @dataclass
@@ -227,6 +228,8 @@ class DialectHub:
         now: datetime,
     ) -> list[str | bytes]:
         if socket.dialect == "transcription":
+            if call.media_type != "voice":
+                return []  # speech transcription: there is no audio in a chat
             pid = call.participant_ids.get(event.speaker, "")
             wanted = socket.conversations.get(call.conversation_id) or set()
             if wanted and pid not in wanted:
@@ -241,6 +244,8 @@ class DialectHub:
         if not event.is_final:
             return []  # the other dialects carry finished lines only
         if socket.dialect == "transcripts":
+            if call.media_type not in socket.media_types:
+                return []
             return [dialect_wire.transcripts_frame(call, event, now)]
         if socket.dialect == "conversations-stream":
             return [dialect_wire.stream_transcript(call, event)]

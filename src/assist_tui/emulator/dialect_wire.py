@@ -123,7 +123,7 @@ def transcripts_frame(call: LiveCall, event: RecognitionEvent, now: datetime) ->
     return _dumps(
         {
             "conversationId": call.conversation_id,
-            "mediaType": "voice",
+            "mediaType": call.media_type,
             "timestamp": iso(now),
             "transcript": [
                 {
@@ -142,7 +142,7 @@ def transcripts_system_line(call: LiveCall, text: str, now: datetime) -> str:
     return _dumps(
         {
             "conversationId": call.conversation_id,
-            "mediaType": "voice",
+            "mediaType": call.media_type,
             "timestamp": iso(now),
             "transcript": [{"speaker": "system", "text": text, "type": "system"}],
         }

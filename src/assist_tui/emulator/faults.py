@@ -21,6 +21,7 @@ FAULT_NAMES = {
     "subscribe-error": "answer the next seed-dialect subscribe with an error (=message)",
     "policy-violation": "close the next insights subscription with 1008",
     "insights-saturated": "report every insight stream in use (=off to free them)",
+    "push-refuse": "answer pushes (seed endpoint, participant attributes) with 404 or 403 (=off)",
 }
 
 
@@ -37,6 +38,7 @@ class FaultSwitches:
     token_retry_after_s: float = 1.0
     api_429_remaining: int = 0
     api_retry_after_s: float = 1.0
+    attributes_status: int = 0  # 404 or 403: every push endpoint refuses (0: off)
 
 
 def parse_fault(spec: str) -> tuple[str, str | None]:

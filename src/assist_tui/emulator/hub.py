@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import uuid
 from collections import deque
@@ -12,26 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from assist_tui.emulator import topics as topic_rules
 from assist_tui.emulator import wire
 
 CHANNEL_LIFETIME = timedelta(hours=24)
 CHANNELS_PER_CLIENT = 20
 TOPICS_PER_CHANNEL = 1000
 HISTORY_LIMIT = 20_000
-
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-# topic pattern -> permission needed to subscribe
-TOPIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(rf"^v2\.conversations\.{_UUID}\.transcription$"),
-        "speechAndTextAnalytics:data:view",
-    ),
-    (re.compile(rf"^v2\.routing\.queues\.{_UUID}\.conversations$"), "routing:queue:view"),
-    (
-        re.compile(rf"^v2\.conversations\.{_UUID}\.suggestions\.[a-z.]+$"),
-        "assistants:assistant:view",
-    ),
-)
 
 
 class TopicLimitError(Exception):
@@ -46,6 +32,7 @@ class Connection:
         self.closing = asyncio.Event()
         self.close_code = 1000
         self.close_reason = ""
+        self.flush_on_close = False  # send what is queued before closing
 
     def send(self, text: str | bytes) -> None:
         if not self.closing.is_set():
@@ -70,6 +57,7 @@ class Channel:
     history: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
     connection: Connection | None = None
     connections_made: int = 0
+    token: str = ""  # the access token that created it: its expiry reaches the socket
 
     def as_json(self, connect_uri: str) -> dict[str, Any]:
         return {"connectUri": connect_uri, "id": self.id, "expires": wire.iso(self.expires_at)}
@@ -91,16 +79,18 @@ class Hub:
         self.frames_lost = 0  # sent to a channel with no socket attached
 
     # -- channels ---------------------------------------------------------------------
-    def create_channel(self, client_id: str) -> Channel:
+    def create_channel(self, client_id: str, token: str = "") -> Channel:
         now = datetime.now(timezone.utc)
         owned = sorted(
             (c for c in self.channels.values() if c.client_id == client_id),
             key=lambda c: c.created_at,
         )
-        # The platform's rule: the 21st channel of a user+app evicts the oldest.
+        # The platform's rule: past 20 channels of a user+app, channels without an active
+        # connection go first, oldest first; only then the oldest connected one.
+        owned.sort(key=lambda c: (c.connection is not None, c.created_at))
         while len(owned) >= CHANNELS_PER_CLIENT:
             self.remove_channel(owned.pop(0).id, reason="evicted by a newer channel")
-        channel = Channel(str(uuid.uuid4()), client_id, now, now + CHANNEL_LIFETIME)
+        channel = Channel(str(uuid.uuid4()), client_id, now, now + CHANNEL_LIFETIME, token=token)
         self.channels[channel.id] = channel
         return channel
 
@@ -116,6 +106,13 @@ class Hub:
         if channel is not None and channel.connection is not None:
             channel.connection.close(1000, f"channel {reason}")
 
+    def end_for_token(self, channel: Channel, topic_type: str, message: str) -> None:
+        """The channel's token stopped working: say so on its socket, then it is gone."""
+        if channel.connection is not None:
+            channel.connection.send(wire.system_message(channel.id, topic_type, message))
+            channel.connection.flush_on_close = True
+        self.remove_channel(channel.id, reason=topic_type.replace("_", " "))
+
     def expire(self, channel_id: str | None = None) -> int:
         """Make one channel (or all) gone, as after its 24 hours. Returns how many."""
         ids = [channel_id] if channel_id else list(self.channels)
@@ -126,12 +123,7 @@ class Hub:
     # -- subscriptions ----------------------------------------------------------------
     @staticmethod
     def check_topic(topic: str, permissions: frozenset[str]) -> tuple[bool, str, list[str]]:
-        for pattern, permission in TOPIC_RULES:
-            if pattern.match(topic):
-                if permission in permissions:
-                    return True, "", []
-                return False, "Missing permission", [permission]
-        return False, "Unknown or malformed topic", []
+        return topic_rules.check(topic, permissions)
 
     def subscribe(
         self,
@@ -151,7 +143,7 @@ class Hub:
                 entity["rejectionReason"] = reason
                 entity["missingPermissions"] = missing
             else:
-                permitted.append(topic)
+                permitted.extend(topic_rules.expand(topic))
             entities.append(entity)
         new_topics = set(permitted) if replace else channel.topics | set(permitted)
         if len(new_topics) > TOPICS_PER_CHANNEL:

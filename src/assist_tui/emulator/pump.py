@@ -48,4 +48,11 @@ async def pump(
                 await task
     if conn.closing.is_set():
         with contextlib.suppress(Exception):
+            # A close that says why (a system message) sends what was queued first.
+            while conn.flush_on_close and not conn.outgoing.empty():
+                frame = conn.outgoing.get_nowait()
+                if isinstance(frame, bytes):
+                    await ws.send_bytes(frame)
+                else:
+                    await ws.send_text(frame)
             await ws.close(code=conn.close_code, reason=conn.close_reason)

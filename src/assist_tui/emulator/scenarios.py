@@ -40,6 +40,8 @@ class Scenario:
     dialect: str = "en-US"
     spoken_language: str = "en-US"
     audio: AudioProfile = field(default_factory=AudioProfile)
+    media_type: str = "voice"  # voice, chat or message (digital_scenarios.py)
+    transfer_to: str | None = None  # an agent who takes the call over three quarters in
 
 
 def _t(speaker: str, text: str, **kw: float) -> Turn:
@@ -267,6 +269,7 @@ ANGRY_OVERTALK = Scenario(
     queue="Billing",
     agent="Kevin Brooks",
     customer="Douglas Hart",
+    transfer_to="Rita Gomez",
     turns=(
         _t("agent", "First Harbor Bank, this is Kevin, how can I help you today?"),
         _t(

@@ -13,6 +13,8 @@ import uvicorn
 from assist_tui.config import EmulatorSettings
 from assist_tui.emulator.app import build_app
 from assist_tui.emulator.core import Emulator
+from assist_tui.emulator.digital_scenarios import DIGITAL_SCENARIOS
+from assist_tui.emulator.scenarios import SCENARIOS
 from assist_tui.emulator.tokens import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,10 @@ class EmulatorServer:
         self.emulator.base_url = f"http://{shown}:{port}"
         log.info("emulator listening on %s", self.emulator.base_url)
         if self.settings.concurrent > 0:
+            names = list(SCENARIOS) + (list(DIGITAL_SCENARIOS) if self.settings.digital else [])
             self._show_task = asyncio.create_task(
-                self.emulator.director.rotate(self.settings.concurrent), name="emulator-rotation"
+                self.emulator.director.rotate(self.settings.concurrent, names),
+                name="emulator-rotation",
             )
 
     def run_load(self, conversations: int, rate: float) -> asyncio.Task[None]:

@@ -13,6 +13,7 @@ ALL_PERMISSIONS = frozenset(
     {
         "analytics:conversationDetail:view",
         "speechAndTextAnalytics:data:view",
+        "conversation:transcription:view",
         "routing:queue:view",
         "assistants:assistant:view",
         "conversation:communication:view",
@@ -88,6 +89,10 @@ class TokenIssuer:
         if issued is None or issued.revoked or issued.expires_at <= self._clock():
             return None
         return issued.client
+
+    def valid(self, token: str) -> bool:
+        issued = self.tokens.get(token)
+        return issued is not None and not issued.revoked and issued.expires_at > self._clock()
 
     def revoke_all(self) -> int:
         for issued in self.tokens.values():

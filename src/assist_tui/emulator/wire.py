@@ -109,52 +109,12 @@ def session_ended_body(call: LiveCall, now: datetime, offset_ms: int) -> dict[st
     }
 
 
-def queue_conversation_body(call: LiveCall) -> dict[str, Any]:
-    """A routing queue conversation event: participants and their call states."""
-    ended = call.ended_at is not None
-    state = "terminated" if ended else "connected"
-    disconnected = iso(call.ended_at) if call.ended_at else None
-
-    def calls() -> list[dict[str, Any]]:
-        return [
-            {
-                "state": state,
-                "held": False,
-                "muted": False,
-                "direction": "inbound",
-                "connectedTime": iso(call.started_at),
-                "disconnectedTime": disconnected,
-            }
-        ]
-
-    return {
-        "id": call.conversation_id,
-        "participants": [
-            {
-                "id": call.participant_ids["customer"],
-                "name": call.customer,
-                "queueId": call.queue_id,
-                "purpose": "customer",
-                "calls": calls(),
-            },
-            {
-                "id": call.participant_ids["agent"],
-                "userId": call.agent_user_id,
-                "name": call.agent,
-                "queueId": call.queue_id,
-                "purpose": "agent",
-                "calls": calls(),
-            },
-        ],
-    }
-
-
 def analytics_conversation(call: LiveCall) -> dict[str, Any]:
     """A conversation as the analytics details query returns it."""
 
     def session() -> dict[str, Any]:
         return {
-            "mediaType": "voice",
+            "mediaType": call.media_type,
             "direction": "inbound",
             "segments": [
                 {
@@ -210,11 +170,26 @@ def socket_closing(channel_id: str) -> str:
     )
 
 
+def system_message(channel_id: str, topic_type: str, message: str) -> str:
+    """``v2.system.token_revoked.{id}`` or ``v2.system.no_longer_subscribed.{id}``."""
+    body: dict[str, Any] = {
+        "channelId": channel_id,
+        "systemTopicType": topic_type,
+        "organizationId": ORG_ID,
+        "message": message,
+    }
+    if topic_type == "token_revoked":
+        body["reason"] = "user_tokens_revoked"
+    return envelope(f"v2.system.{topic_type}.{channel_id}", body)
+
+
 def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "message": message,
         "code": code,
         "status": status,
+        "messageWithParams": message,
+        "messageParams": {},
         "contextId": str(uuid.uuid4()),
         "details": [],
         "errors": [],

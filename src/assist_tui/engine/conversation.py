@@ -20,6 +20,8 @@ from assist_tui.model import (
     Insight,
     Interruption,
     KeywordHit,
+    MediaType,
+    PlatformSentiment,
     Speaker,
     Suggestion,
     UtteranceUpdate,
@@ -76,6 +78,7 @@ class ConversationState:
         *,
         latency_window: int = 2000,
         latency_threshold_ms: float = 500.0,
+        own_threshold_ms: float = 250.0,
     ) -> None:
         self.conversation_id = conversation_id
         self.queue_id: str | None = None
@@ -90,11 +93,15 @@ class ConversationState:
         self.hit_count = 0
         self.suggestions: OrderedDict[str, Suggestion] = OrderedDict()
         self.insights: deque[Insight] = deque(maxlen=MAX_INSIGHTS)
+        self.platform_sentiment: PlatformSentiment | None = None  # Genesys speech analytics
+        self.media_type: MediaType | None = None  # voice, chat or message, once known
         self.interruptions = 0
         self.audio: AudioMetrics | None = None
         self.verdict = QualityVerdict(AudioStatus.UNKNOWN, ())
         self.language: str | None = None
         self.latency = LatencyHistogram(latency_window, latency_threshold_ms)
+        # Receive to processed: assist-tui's own time, apart from the platform's delay.
+        self.own_latency = LatencyHistogram(latency_window, own_threshold_ms)
         self.finals = 0
         self.confidence_total = 0.0
         self.paused = False

@@ -24,8 +24,10 @@ from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import speech_latency_ms
+from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
+from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
 from assist_tui.engine.redaction import Redactor, redact_update
 from assist_tui.engine.relevance import relevance, snippet
@@ -46,6 +48,7 @@ from assist_tui.model import (
     Interruption,
     KeywordHit,
     LiveConversation,
+    PlatformSentiment,
     RejectedFrame,
     StreamEvent,
     StreamHealth,
@@ -54,6 +57,7 @@ from assist_tui.model import (
     Suggestion,
     SuggestionOutcome,
     UtteranceUpdate,
+    media_type_of,
     utc_now,
 )
 from assist_tui.platform import Platform
@@ -90,7 +94,9 @@ class AssistEngine:
         self.follow_ids = conversations
         self.conversations: dict[str, ConversationState] = {}
         self.metrics = EngineMetrics()
-        self.metrics.latency.threshold_ms = settings.latency.warn_ms
+        self.latency_policy = policy_for(settings.latency, platform.source)
+        self.metrics.latency.threshold_ms = self.latency_policy.warn_ms
+        self.metrics.own_latency.threshold_ms = self.latency_policy.own_warn_ms
         self.guard = StageGuard(audit, self.metrics.stage_errors)
         self.health: StreamHealth | None = None
         self.notices: list[str] = []
@@ -101,7 +107,16 @@ class AssistEngine:
         self.matcher = matcher
         self.stream: EventFeed | None = None
         self.follower: ConversationFollower | None = None
-        self.pusher = AssistPusher(platform.session.api, audit, settings.push.max_in_flight)
+        self.platform_insights = PlatformInsights(
+            self.notices.append, enabled=platform.source == "notifications"
+        )
+        self.pusher = AssistPusher(
+            platform.session.api,
+            audit,
+            settings.push.max_in_flight,
+            target=settings.push.target,
+            on_notice=self.notices.append,
+        )
         self.deliverer: WebhookDeliverer | None = None
         self.webhook_url = settings.webhook.url or (
             f"{platform.emulator.url}/emulator/knowledge" if platform.emulator else None
@@ -150,6 +165,7 @@ class AssistEngine:
                 finally:
                     # Everything that may still call the stream stops before it closes.
                     await self.follower.stop()
+                    await self.platform_insights.aclose()
                     for task in [*tasks, *self._background]:
                         task.cancel()
                     for task in [*tasks, *self._background]:
@@ -170,6 +186,7 @@ class AssistEngine:
             for cid in self.follower.following:
                 self.state(cid)
                 self._audit_command("subscribe", cid, actor="engine")
+                self.platform_insights.follow(stream, cid)
         # After a restart (a killed engine), what was shown comes back from the audit.
         restored = [self.state(cid) for cid in self.follower.following]
         lookback = timedelta(hours=self.settings.discovery.lookback_hours)
@@ -203,6 +220,7 @@ class AssistEngine:
         for cid in ids:
             if transcription_topic(cid) not in refused:
                 self.state(cid)
+                self.platform_insights.follow(stream, cid)
                 if self.follower is not None:
                     self.follower.following.setdefault(cid, LiveConversation(conversation_id=cid))
                 self._audit_command("subscribe", cid)
@@ -212,6 +230,7 @@ class AssistEngine:
         ids = list(dict.fromkeys(conversation_ids))
         await self._require_stream().unsubscribe(transcription_topic(c) for c in ids)
         for cid in ids:
+            self.platform_insights.unfollow(self._require_stream(), cid)
             if self.follower is not None:
                 self.follower.following.pop(cid, None)
                 self.follower.ended[cid] = None  # follow-all must not pick it up again
@@ -256,7 +275,8 @@ class AssistEngine:
             state = ConversationState(
                 conversation_id,
                 latency_window=self.settings.latency.window,
-                latency_threshold_ms=self.settings.latency.warn_ms,
+                latency_threshold_ms=self.latency_policy.warn_ms,
+                own_threshold_ms=self.latency_policy.own_warn_ms,
             )
             self.conversations[conversation_id] = state
         return state
@@ -312,12 +332,18 @@ class AssistEngine:
         return self.stream
 
     def _on_follow_change(self, kind: str, conversation_id: str) -> None:
+        if self.stream is not None:
+            if kind == "subscribe":
+                self.platform_insights.follow(self.stream, conversation_id)
+            elif kind == "unsubscribe":
+                self.platform_insights.unfollow(self.stream, conversation_id)
         if kind == "subscribe":
             state = self.state(conversation_id)
             known = self.follower.following.get(conversation_id) if self.follower else None
             if known is not None:
                 state.queue_id = state.queue_id or known.queue_id
                 state.agent_name = state.agent_name or known.agent_name
+                state.media_type = state.media_type or media_type_of(known.media_type)
         self._audit_command(kind, conversation_id, actor="engine")
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:
@@ -351,6 +377,10 @@ class AssistEngine:
             self._on_audio(event)
         elif isinstance(event, Insight):
             self._on_insight(event)
+        elif isinstance(event, PlatformSentiment):
+            if (felt := self.conversations.get(event.conversation_id)) is not None:
+                felt.platform_sentiment = event
+                felt.version += 1
         elif isinstance(event, RejectedFrame):
             kind = event.reason.split(":", 1)[0]
             self.metrics.rejected[kind] += 1
@@ -406,11 +436,14 @@ class AssistEngine:
         if update.adjustments:
             metrics.confidence_clamps += len(update.adjustments)
         latency = speech_latency_ms(update)
-        drop_ms = self.settings.latency.drop_ms
+        drop_ms = self.latency_policy.drop_ms
         if latency is not None and drop_ms is not None and latency > drop_ms:
             metrics.dropped_late += 1
             return
         state = self.state(update.conversation_id)
+        if update.media_type is not None and state.media_type != update.media_type:
+            state.media_type = update.media_type
+            state.version += 1
         language_before = state.language
         update, redaction = redact_update(self.redactor, update)
         result = state.apply(update, update.text, redaction.changed)
@@ -420,7 +453,7 @@ class AssistEngine:
         line = result.line
         if latency is not None:
             line.latency_ms = latency
-            line.late = latency > self.settings.latency.warn_ms
+            line.late = latency > self.latency_policy.warn_ms
             state.latency.add(latency)
             metrics.latency.add(latency)
             metrics.late += line.late
@@ -431,7 +464,9 @@ class AssistEngine:
         if result.new_final:
             with self.guard.stage("final", update):
                 self._on_final(state, line, update, redaction.found)
-        metrics.own_latency.add((utc_now() - update.received_at).total_seconds() * 1000)
+        own_ms = (utc_now() - update.received_at).total_seconds() * 1000
+        metrics.own_latency.add(own_ms)
+        state.own_latency.add(own_ms)
 
     def _on_interruption(self, state: ConversationState, interruption: Interruption) -> None:
         self.metrics.interruptions += 1

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import LatencySummary
+from assist_tui.engine.latency_policy import LatencyPolicy
 from assist_tui.engine.quality import QualityVerdict
 from assist_tui.model import (
     AudioMetrics,
@@ -45,6 +46,8 @@ class ConversationRow:
     latency_p95_ms: float | None
     paused: bool
     finals: int
+    media_type: str | None = None  # voice, chat, message
+    platform_sentiment: float | None = None  # Genesys speech analytics, -100 to 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,12 @@ class ConversationGauges:
     latency_samples: tuple[float, ...]
     latency: LatencySummary | None
     finals: int
+    # The source's delay is the platform's; ours (receive to processed) is shown apart.
+    latency_label: str = "delay"
+    warn_ms: float = 500.0
+    own_latency: LatencySummary | None = None
+    all_own_latency: LatencySummary | None = None  # every conversation
+    media_type: str | None = None  # chat and messages have no audio to judge
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +126,11 @@ def take_view(
         rejected=engine.metrics.rejected_total,
         paused=sum(1 for s in engine.conversations.values() if s.paused),
         rows=tuple(row_of(s) for s in engine.conversations.values()) if rows else None,
-        gauges=gauges_of(state) if state is not None else None,
+        gauges=(
+            gauges_of(state, engine.latency_policy, engine.metrics.own_latency.summary())
+            if state is not None
+            else None
+        ),
         content=(
             content_of(state) if state is not None and state.version != known_version else None
         ),
@@ -139,10 +152,18 @@ def row_of(state: ConversationState) -> ConversationRow:
         latency_p95_ms=latency.p95_ms if latency else None,
         paused=state.paused,
         finals=state.finals,
+        media_type=state.media_type,
+        platform_sentiment=(
+            state.platform_sentiment.overall if state.platform_sentiment is not None else None
+        ),
     )
 
 
-def gauges_of(state: ConversationState) -> ConversationGauges:
+def gauges_of(
+    state: ConversationState,
+    policy: LatencyPolicy | None = None,
+    all_own: LatencySummary | None = None,
+) -> ConversationGauges:
     samples = state.latency.samples
     recent = tuple(samples[i] for i in range(max(0, len(samples) - SPARK_SAMPLES), len(samples)))
     return ConversationGauges(
@@ -154,6 +175,11 @@ def gauges_of(state: ConversationState) -> ConversationGauges:
         latency_samples=recent,
         latency=state.latency.summary(),
         finals=state.finals,
+        latency_label=policy.label if policy else "delay",
+        warn_ms=policy.warn_ms if policy else state.latency.threshold_ms,
+        own_latency=state.own_latency.summary(),
+        all_own_latency=all_own,
+        media_type=state.media_type,
     )
 
 

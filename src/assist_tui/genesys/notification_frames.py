@@ -10,7 +10,7 @@ from enum import Enum
 
 from pydantic import ValidationError
 
-from assist_tui.genesys import discovery, frame_limits, transcription_topic
+from assist_tui.genesys import copilot_topics, discovery, frame_limits, transcription_topic
 from assist_tui.model import RejectedFrame, StreamEvent
 
 
@@ -108,5 +108,11 @@ def _decode(raw: str | bytes, size: int, received_at: datetime) -> Decoded:
         except ValueError as exc:
             return _reject(str(exc), size, received_at, topic)
         return Decoded([event], topic=topic)
+
+    copilot = copilot_topics.decode(topic, body, received_at)
+    if isinstance(copilot, str):
+        return _reject(copilot, size, received_at, topic)
+    if copilot is not None:
+        return Decoded(copilot, topic=topic)
 
     return Decoded(control=Control.IGNORED, topic=topic)

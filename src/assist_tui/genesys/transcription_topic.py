@@ -104,6 +104,7 @@ def translate(
                 {
                     "conversation_id": message.conversation_id,
                     "communication_id": message.communication_id,
+                    "media_type": "voice",  # the transcription topic is voice transcription
                     "speaker": SPEAKERS.get(transcript.channel.upper(), Speaker.UNKNOWN),
                     "utterance_id": transcript.utterance_id,
                     "text": text,

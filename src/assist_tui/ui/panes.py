@@ -16,18 +16,15 @@ from assist_tui.engine.snapshot import (
     ConversationRow,
     EngineView,
 )
-from assist_tui.model import AudioStatus, StreamState
+from assist_tui.model import StreamState
+from assist_tui.ui.audio_gauges import AUDIO_BADGES, audio_text
+from assist_tui.ui.audio_gauges import latency_text as latency_block
 from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
 
-AUDIO_BADGES = {
-    AudioStatus.UNKNOWN: ("·", "dim"),
-    AudioStatus.GOOD: ("good", "green"),
-    AudioStatus.DEGRADED: ("degraded", "yellow"),
-    AudioStatus.BAD: ("BAD", "bold red"),
-}
+MEDIA_SHOWN = {"voice": "voice", "chat": "chat", "message": "message"}
 
 
 def _duration(row: ConversationRow) -> str:
@@ -144,13 +141,15 @@ class ConversationTable(KeyedList):
         last = row.last_speaker.value if row.last_speaker else "·"
         marks = ("⏸" if row.paused else "") + (" ended" if row.ended_at else "")
         p95 = row.latency_p95_ms
+        media = MEDIA_SHOWN.get(row.media_type or "", "·")
         return (
             (row.conversation_id[:8], ""),
             (who, ""),
             (_duration(row), ""),
             (last, ""),
             (str(row.hit_count), ""),
-            (badge, style),
+            # A chat or a message thread has no audio to judge: the column names the media.
+            (badge, style) if row.media_type in (None, "voice") else (media, "cyan"),
             (f"{p95:.0f} ms" if p95 is not None else "·", ""),
             (marks, "bold yellow" if row.paused else ""),
         )
@@ -284,48 +283,9 @@ class Gauges(Vertical):
             latency_text.show("")
             spark.data = []
             return
-        q = self.quality
-        metrics = state.audio
-        text = Text()
-        badge, style = AUDIO_BADGES[state.verdict.status]
-        text.append("audio ", "bold")
-        text.append(f"{badge}\n", style)
-
-        def gauge(label: str, value: float | None, unit: str, ok: bool | None) -> None:
-            shown = "·" if value is None else f"{value:.1f}{unit}"
-            colour = "dim" if ok is None else ("green" if ok else "red")
-            text.append(f"{label:<7}", "dim")
-            text.append(f"{shown:>9}\n", colour)
-
-        snr = metrics.snr_db if metrics else None
-        jitter = metrics.jitter_ms if metrics else None
-        loss = metrics.packet_loss_pct if metrics else None
-        mos = metrics.mos if metrics else None
-        gauge("SNR", snr, " dB", None if snr is None else snr >= q.min_snr_db)
-        gauge("jitter", jitter, " ms", None if jitter is None else jitter <= q.max_jitter_ms)
-        gauge("loss", loss, " %", None if loss is None else loss <= q.max_packet_loss_pct)
-        gauge("MOS", mos, "", None if mos is None else mos >= q.min_mos)
-        conf = state.mean_confidence
-        gauge(
-            "ASR", None if conf is None else conf * 100, " %", None if conf is None else conf >= 0.7
-        )
-        for reason in state.verdict.reasons[:3]:
-            text.append(f"· {reason}\n", "yellow")
-        audio.show(text)
+        audio_block = audio_text(state, self.quality)
+        audio.show(audio_block)
         samples = list(state.latency_samples)
         if samples != spark.data:
             spark.data = samples
-        summary = state.latency
-        if summary is None:
-            latency_text.show(Text("no finals yet", style="dim"))
-        else:
-            latency_text.show(
-                Text.assemble(
-                    (
-                        f"p50 {summary.p50_ms:.0f}  p95 {summary.p95_ms:.0f}  "
-                        f"p99 {summary.p99_ms:.0f} ms\n",
-                        "",
-                    ),
-                    (f"under {self.warn_ms:.0f} ms: {summary.under_threshold * 100:.0f}%", "bold"),
-                ),
-            )
+        latency_text.show(latency_block(state))

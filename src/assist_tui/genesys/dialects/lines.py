@@ -7,7 +7,7 @@ from datetime import datetime
 
 from assist_tui.genesys.dialects.base import clamp_confidence
 from assist_tui.genesys.frame_limits import as_utc
-from assist_tui.model import Speaker, UtteranceUpdate
+from assist_tui.model import MediaType, Speaker, UtteranceUpdate
 
 SPEAKERS = {
     "agent": Speaker.AGENT,
@@ -39,6 +39,7 @@ def final_line(
     default_confidence: float | None,
     event_time: datetime | None,
     received_at: datetime,
+    media_type: MediaType | None = None,
 ) -> UtteranceUpdate:
     """One finished line as a final utterance; without a wire id it gets a stable one."""
     notes: list[str] = []
@@ -49,6 +50,7 @@ def final_line(
         certainty = clamp_confidence(confidence, "line", notes)
     return UtteranceUpdate(
         conversation_id=conversation_id,
+        media_type=media_type,
         speaker=speaker_of(speaker),
         utterance_id=wire_id or line_id(conversation_id, speaker, str(event_time), text),
         text=text,

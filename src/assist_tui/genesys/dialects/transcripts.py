@@ -23,7 +23,7 @@ from assist_tui.genesys.dialects.base import (
     total_decode,
 )
 from assist_tui.genesys.dialects.lines import final_line
-from assist_tui.model import StreamEvent
+from assist_tui.model import StreamEvent, media_type_of
 
 
 class TranscriptLine(Lenient):
@@ -81,6 +81,7 @@ class TranscriptsDialect(Dialect):
                     default_confidence=1.0,
                     event_time=line.timestamp or frame.timestamp,
                     received_at=received_at,
+                    media_type=media_type_of(frame.mediaType),
                 )
             )
         return Decoded(events=events)
