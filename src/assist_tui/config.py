@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from assist_tui.engine.pii.categories import check_categories
 from assist_tui.genesys.regions import Region, resolve_region
 from assist_tui.genesys.urls import check_transport
 
@@ -217,6 +218,20 @@ class RedactionSettings(_Section):
     """PII redaction before display, audit and any outbound call."""
 
     mode: Literal["pii", "none"] = Field("pii", description="pii or none")
+    categories: list[str] | None = Field(
+        None, description="PII categories to redact (CARD, CVV, ...); every one if unset"
+    )
+    disabled: list[str] = Field(
+        default_factory=list, description="PII categories left alone (e.g. ['NAME'])"
+    )
+    hold_s: float = Field(
+        2.0, ge=0, le=10, description="longest a final ending inside a digit run waits"
+    )
+
+    @field_validator("categories", "disabled")
+    @classmethod
+    def _known_categories(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else check_categories(value)
 
 
 class NlpSettings(_Section):
@@ -600,6 +615,10 @@ window = 2000
 
 [redaction]
 mode = "pii"                  # or "none"
+# Categories: CARD CVV EXPIRY ACCOUNT SORTCODE ROUTING IBAN SSN NINO DOB EMAIL PHONE
+# ADDRESS POSTCODE NAME. Every one is redacted unless listed here:
+disabled = []                 # e.g. ["NAME", "ADDRESS"]
+hold_s = 2.0                  # a final ending inside a digit run waits this long at most
 
 [nlp]
 # rules_file = "/path/to/rules.toml"   # the built-in rules if unset

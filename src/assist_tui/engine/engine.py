@@ -90,7 +90,8 @@ class AssistEngine:
         self.metrics.latency.threshold_ms = settings.latency.warn_ms
         self.health: StreamHealth | None = None
         self.notices: list[str] = []
-        self.redactor = Redactor(enabled=settings.redaction.mode == "pii")
+        r = settings.redaction
+        self.redactor = Redactor(r.mode == "pii", categories=r.categories, disabled=r.disabled)
         self.gate = QualityGate(settings.quality)
         self.rules = load_rules(settings.nlp.rules_file)
         self._rules_by_id = self.rules.by_id()
