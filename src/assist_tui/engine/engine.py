@@ -26,8 +26,9 @@ from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import speech_latency_ms
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
+from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.quality import QualityGate
-from assist_tui.engine.redaction import Redactor, redact_update
+from assist_tui.engine.redaction import Redaction, Redactor
 from assist_tui.engine.relevance import relevance, snippet
 from assist_tui.engine.rules import Rule, load_rules
 from assist_tui.genesys.discovery import discover_live, transcription_topic
@@ -65,6 +66,7 @@ YIELD_AFTER_S = 0.002  # the longest the pipeline works before letting the loop 
 NLP_BATCH = 64
 NLP_SLICE_S = 0.004  # the longest the NLP stage may hold the event loop at once
 OUTBOX_FLUSH_S = 0.1
+HOLD_TICK_S = 0.25  # how often finals held past [redaction] hold_s are released
 
 
 class AssistEngine:
@@ -92,6 +94,7 @@ class AssistEngine:
         self.notices: list[str] = []
         r = settings.redaction
         self.redactor = Redactor(r.mode == "pii", categories=r.categories, disabled=r.disabled)
+        self.hold = FinalHold(self.redactor, r.hold_s)
         self.gate = QualityGate(settings.quality)
         self.rules = load_rules(settings.nlp.rules_file)
         self._rules_by_id = self.rules.by_id()
@@ -151,6 +154,7 @@ class AssistEngine:
                         with contextlib.suppress(asyncio.CancelledError, Exception):
                             await task
         finally:
+            self.release_held()  # nothing held is lost on shutdown
             self._flush_outbox_now()
             await http.aclose()
             self.audit.flush()
@@ -171,6 +175,7 @@ class AssistEngine:
                 self.audit.run_flusher(self.settings.audit.flush_interval_s), name="engine-audit"
             ),
             asyncio.create_task(self._poll_media(), name="engine-media"),
+            asyncio.create_task(self._release_held_periodically(), name="engine-hold"),
         ]
         if self.outbox is not None and self.webhook_url:
             self.deliverer = WebhookDeliverer(
@@ -204,6 +209,7 @@ class AssistEngine:
             if self.follower is not None:
                 self.follower.following.pop(cid, None)
                 self.follower.ended[cid] = None  # follow-all must not pick it up again
+            self.release_held(cid)
             self.conversations.pop(cid, None)
             self._audit_command("unsubscribe", cid)
 
@@ -372,6 +378,7 @@ class AssistEngine:
                 started.queue_id = started.queue_id or event.queue_id
                 started.agent_name = started.agent_name or event.agent_name
         elif isinstance(event, ConversationEnded):
+            self.release_held(event.conversation_id)
             ended = self.conversations.get(event.conversation_id)
             if ended is not None and ended.ended_at is None:
                 ended.ended_at = event.received_at
@@ -393,9 +400,15 @@ class AssistEngine:
         if latency is not None and drop_ms is not None and latency > drop_ms:
             metrics.dropped_late += 1
             return
+        # A final ending inside a digit run may be held (shown masked) until it is whole.
+        for redacted, redaction in self.hold.offer(update):
+            self._on_redacted(redacted, redaction)
+
+    def _on_redacted(self, update: UtteranceUpdate, redaction: Redaction) -> None:
+        metrics = self.metrics
+        latency = speech_latency_ms(update)
         state = self.state(update.conversation_id)
         language_before = state.language
-        update, redaction = redact_update(self.redactor, update)
         result = state.apply(update, update.text, redaction.changed)
         if result.duplicate or result.line is None:
             metrics.duplicates += 1
@@ -414,6 +427,17 @@ class AssistEngine:
         if result.new_final:
             self._on_final(state, line, update, redaction.found)
         metrics.own_latency.add((utc_now() - update.received_at).total_seconds() * 1000)
+
+    def release_held(self, conversation_id: str | None = None) -> None:
+        """Pass on held finals now (a conversation ended, or the engine stops)."""
+        for redacted, redaction in self.hold.release(conversation_id):
+            self._on_redacted(redacted, redaction)
+
+    async def _release_held_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(HOLD_TICK_S)
+            for redacted, redaction in self.hold.expired():
+                self._on_redacted(redacted, redaction)
 
     def _on_interruption(self, state: ConversationState, interruption: Interruption) -> None:
         self.metrics.interruptions += 1

@@ -79,7 +79,7 @@ class FinalHold:
             self.redactor.enabled
             and self.hold_s > 0
             and now - since < self.hold_s
-            and ends_unfinished(update.text)
+            and ends_unfinished(" ".join(u.text for u in group))
         ):
             self._held[key] = _Held(group, since)
             preview, found = redact_group(self.redactor, group, context=context, masked=True)[-1]
