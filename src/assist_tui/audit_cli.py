@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from assist_tui.audit.export import export
-from assist_tui.audit.store import AuditStore, verify_file
+from assist_tui.audit.opening import verify_key
+from assist_tui.audit.store import AuditReader
+from assist_tui.audit.verify import verify_store
 from assist_tui.config import ConfigError, Settings
+from assist_tui.files import private_output
 from assist_tui.headless import store_paths
 
 
@@ -26,12 +30,16 @@ def _since(text: str | None) -> datetime | None:
 
 def audit_verify(settings: Settings) -> int:
     path, _ = store_paths(settings)
-    result = verify_file(path)
+    result = verify_store(path, verify_key(settings.audit))
+    for note in result.notes:
+        print(f"note: {note}")
     if result.ok:
         print(f"audit store {path}: {result.records} records, chain intact")
         return 0
     where = f" at record {result.first_bad_seq}" if result.first_bad_seq else ""
     print(f"audit store {path}: BROKEN{where}: {result.problem}", file=sys.stderr)
+    for more in result.problems[1:]:
+        print(f"  also: {more}", file=sys.stderr)
     return 1
 
 
@@ -49,14 +57,22 @@ def audit_export(
         raise ConfigError(
             f"no audit store at {path}; fix: run the engine first, or set [audit] path"
         )
-    store = AuditStore(path)
+    try:
+        store = AuditReader(path)  # read-only: exporting never changes the store
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"cannot open the audit store {path}: {exc}") from None
     try:
         records = store.records(since=_since(since), conversation=conversation, kinds=kinds or None)
         if output is None:
             count = export(records, sys.stdout, fmt)
         else:
-            with output.open("w", encoding="utf-8", newline="") as handle:
+            with private_output(output) as handle:
                 count = export(records, handle, fmt)
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(
+            f"the audit store {path} cannot be read ({exc}); `assist-tui audit verify` "
+            f"says more"
+        ) from None
     finally:
         store.close()
     print(f"exported {count} record(s)", file=sys.stderr)

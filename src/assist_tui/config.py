@@ -287,6 +287,12 @@ class AuditSettings(_Section):
 
     path: Path | None = Field(None, description="SQLite file; the platform data dir if unset")
     flush_interval_s: float = Field(0.2, gt=0, le=10, description="batch commit period")
+    keyed: bool = Field(True, description="HMAC-SHA256 chain with a secret key (else SHA-256)")
+    key_file: Path | None = Field(None, description="chain key; audit.key beside the config")
+    checkpoint_records: int = Field(
+        1000, ge=1, description="log the head hash at least every this many records"
+    )
+    checkpoint_s: float = Field(60.0, gt=0, description="...and at least this often")
 
 
 class Settings(_Section):
@@ -438,15 +444,30 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
             f"fix: correct the line named above, or move the file away and run "
             f"`assist-tui config init` for a fresh template."
         ) from exc
-    secret = data.get("genesys", {}).get("client_secret") if isinstance(data, dict) else None
-    if secret and os.name == "posix":
+    held = [f"[{sec}] {key}" for sec, key in secret_fields() if _value_at(data, sec, key)]
+    if held and os.name == "posix":
         mode = path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.append(
-                f"warning: {path} holds a client secret and is readable by other users "
-                f"(mode {stat.S_IMODE(mode):o}); fix: chmod 600 {path}"
+                f"warning: {path} holds secrets ({', '.join(held)}) and is readable by other "
+                f"users (mode {stat.S_IMODE(mode):o}); fix: chmod 600 {path}"
             )
     return data, warnings
+
+
+def secret_fields() -> list[tuple[str, str]]:
+    """Every (section, key) whose value is a secret: the config file warning covers all."""
+    return [
+        (section, name)
+        for section, model in _section_fields().items()
+        for name, info in model.model_fields.items()
+        if info.annotation is SecretStr or "SecretStr" in str(info.annotation)
+    ]
+
+
+def _value_at(data: Any, section: str, key: str) -> bool:
+    node = data.get(section) if isinstance(data, dict) else None
+    return bool(node.get(key)) if isinstance(node, dict) else False
 
 
 def _describe(loc: tuple[int | str, ...]) -> str:
@@ -641,6 +662,10 @@ max_in_flight = 5
 [audit]
 # path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset
 flush_interval_s = 0.2
+keyed = true                  # HMAC-SHA256 chain; the key is made at the first run
+# key_file = "/etc/assist-tui/audit.key"      # audit.key beside this file if unset
+checkpoint_records = 1000     # the head hash goes to the log this often...
+checkpoint_s = 60.0           # ...or this often, whichever comes first
 
 [keys]
 # Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,
