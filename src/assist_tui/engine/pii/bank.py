@@ -3,10 +3,13 @@ checksum), IBAN (country length and mod-97), spoken or written."""
 
 from __future__ import annotations
 
+import re
+
 from assist_tui.engine.pii.checks import IBAN_LENGTHS, aba_ok, card_ok, iban_ok
 from assist_tui.engine.pii.normalize import Doc
 
 Span = tuple[int, int, str]
+_DIGIT = re.compile(r"\d")
 BANK_WORDS = frozenset(
     {"bank", "banking", "checking", "deposit", "direct", "wire", "ach", "transfer", "routing"}
 )
@@ -54,7 +57,11 @@ def _alnum(doc: Doc, index: int) -> str | None:
 
 def alnum_sequences(doc: Doc) -> list[list[tuple[int, str]]]:
     """Maximal sequences of spelled or written letters and digits (fillers skipped)."""
+    cached = doc.cache.get("alnum")
+    if isinstance(cached, list):
+        return cached
     sequences: list[list[tuple[int, str]]] = []
+    doc.cache["alnum"] = sequences
     current: list[tuple[int, str]] = []
     for index, unit in enumerate(doc.units):
         chunk = _alnum(doc, index)
@@ -73,6 +80,9 @@ def alnum_sequences(doc: Doc) -> list[list[tuple[int, str]]]:
 
 def ibans(doc: Doc, found: list[Span]) -> list[Span]:
     spans: list[Span] = []
+    written = len(_DIGIT.findall(doc.text))
+    if written + sum(len(r.digits) for r in doc.runs if r.spoken) < 10:
+        return spans  # the shortest IBAN (Norway) has 13 digits
     for sequence in alnum_sequences(doc):
         for s in range(len(sequence)):
             text = ""

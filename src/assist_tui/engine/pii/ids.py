@@ -101,6 +101,8 @@ def _date_token(doc: Doc, i: int) -> bool:
 def dates_of_birth(doc: Doc, found: list[Span]) -> list[Span]:
     """A date expression starting within a few words after a birth cue."""
     spans: list[Span] = []
+    if not any(c in _DOB_CUES for c in doc.cues):
+        return spans
     words = doc.words
     n = len(words)
     i = 0

@@ -27,6 +27,7 @@ _GROUP_PUNCT = set(".,;:-!?")
 _WRITTEN_NUM = re.compile(r"\d+(?:[-.]\d+)*")
 _WRITTEN_DATE = re.compile(r"\d{1,4}/\d{1,4}(?:/\d{2,4})?")
 _SPELLED = re.compile(r"[a-z](?:-[a-z])+")
+_CUE_ENDS = frozenset(phrase[-1] for phrase in CUES)
 _LISTING = frozenset({"and", "then", "or"})
 _MAX_BRIDGE = 3  # filler or separator units between two digits of one run
 
@@ -78,25 +79,51 @@ class Doc:
     own_from: int = 0  # character offset where the text of this final begins
     unit_of: list[int] = field(default_factory=list)  # token index -> unit index
 
+    _words: list[str] | None = None
+    _cues: list[str | None] | None = None
+    cache: dict[str, object] = field(default_factory=dict)  # detectors share work here
+
     @property
     def words(self) -> list[str]:
-        return [t.word for t in self.toks]
+        if self._words is None:
+            self._words = [t.word for t in self.toks]
+        return self._words
+
+    @property
+    def cues(self) -> list[str | None]:
+        return self._cues if self._cues is not None else self._find_cues()
 
     def cue_before(self, tok: int, reach: int = 10) -> tuple[str, int] | None:
         """The nearest cue phrase ending before token ``tok``: (category, distance).
 
         A bare "number is" only counts when nothing more specific is within reach.
         """
-        words = [t.word.removesuffix("'s") for t in self.toks]
+        cues = self.cues
         generic: tuple[str, int] | None = None
         for j in range(tok - 1, max(-1, tok - 1 - reach), -1):
-            for size in range(min(CUE_MAX_WORDS, j + 1), 0, -1):
-                category = CUES.get(tuple(words[j - size + 1 : j + 1]))
-                if category == "NUMBER":
-                    generic = generic or (category, tok - j)
-                elif category is not None:
-                    return category, tok - j
+            category = cues[j]
+            if category == "NUMBER":
+                generic = generic or (category, tok - j)
+            elif category is not None:
+                return category, tok - j
         return generic
+
+    def _find_cues(self) -> list[str | None]:
+        """For each token, the category of the longest cue phrase ending there."""
+        words = [w.removesuffix("'s") for w in self.words]
+        cues: list[str | None] = []
+        for j in range(len(words)):
+            found = None
+            if words[j] not in _CUE_ENDS:
+                cues.append(None)
+                continue
+            for size in range(min(CUE_MAX_WORDS, j + 1), 0, -1):
+                found = CUES.get(tuple(words[j - size + 1 : j + 1]))
+                if found is not None:
+                    break
+            cues.append(found)
+        self._cues = cues
+        return cues
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.toks[first].start, self.toks[last].end
@@ -118,8 +145,13 @@ def tokenize(text: str) -> list[Tok]:
     return toks
 
 
-def _phrase_at(words: list[str], i: int, phrases: tuple[tuple[str, ...], ...]) -> int:
-    for phrase in phrases:
+_FILLERS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in FILLER_PHRASES:
+    _FILLERS_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+
+
+def _filler_phrase_at(words: list[str], i: int) -> int:
+    for phrase in _FILLERS_BY_FIRST.get(words[i], ()):
         if tuple(words[i : i + len(phrase)]) == phrase:
             return len(phrase)
     return 0
@@ -220,7 +252,7 @@ def read_units(toks: list[Tok]) -> list[Unit]:
             units.append(Unit(i, i, "letter", letter=word))
             i += 1
             continue
-        size = _phrase_at(words, i, FILLER_PHRASES)
+        size = _filler_phrase_at(words, i)
         if size:
             units.append(Unit(i, i + size - 1, "filler"))
             i += size

@@ -72,6 +72,8 @@ def postcodes(doc: Doc, found: list[Span]) -> list[Span]:
         lengths = [len(g) for g in run.groups]
         if (len(run.digits) == 5 or lengths == [5, 4]) and cued(run.first):
             spans.append((run.start, run.end, "POSTCODE"))
+    if not address_ends and not any(c in ("POSTCODE", "ADDRESS") for c in doc.cues):
+        return spans
     for sequence in alnum_sequences(doc):
         text = "".join(chunk for _, chunk in sequence)
         offsets = []

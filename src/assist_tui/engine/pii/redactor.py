@@ -36,12 +36,18 @@ PRIORITY = {kind: rank for rank, kind in enumerate([*CATEGORIES, NUMBER])}
 # A partial result may hold the first digits of a card that cannot be recognised yet:
 # any run this long is hidden until the final decides what it is.
 PARTIAL_RUN_DIGITS = 6
-_WORTH_READING = re.compile(
-    r"\d|@|(?<![\w'])[b-hj-z](?![\w'])|\b(?:at|"
-    + "|".join(sorted(NUMBER_WORDS | set(ORDINALS)))
-    + r")\b",
-    re.IGNORECASE,
+_DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"[^a-z']+")
+# Speech with none of these holds no PII the detectors could find: skip reading it.
+_TRIGGERS = frozenset(
+    NUMBER_WORDS | set(ORDINALS) | {"at", "@"} | set("bcdefghjklmnopqrstuvwxyz")
 )
+
+
+def _worth_reading(text: str) -> bool:
+    if "@" in text or _DIGIT.search(text):
+        return True
+    return not _TRIGGERS.isdisjoint(_WORDS.split(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ class Redactor:
         seen there), never redacted itself. ``partial``: the text may still grow, so
         digit runs too short to judge are hidden as ``NUMBER``.
         """
-        if not self.enabled or not _WORTH_READING.search(text):
+        if not self.enabled or not _worth_reading(text):
             return []
         prefix = f"{context} " if context else ""
         doc = read(prefix + text, len(prefix))
@@ -146,10 +152,12 @@ def redact_group(
     """Finals of one speaker said in a row, redacted as one text (a card read in two
     breaths is one card); each comes back with its own share of the spans."""
     partial = masked or not all(u.is_final for u in updates)
-    text_spans = _segment_spans(redactor, [u.text for u in updates], context, partial)
-    word_spans = _segment_spans(
-        redactor, [" ".join(w.text for w in u.words) for u in updates], context, partial
-    )
+    texts = [u.text for u in updates]
+    text_spans = _segment_spans(redactor, texts, context, partial)
+    joined_words = [" ".join(w.text for w in u.words) for u in updates]
+    # Most streams make the text from the words: then one reading serves both.
+    same = all(j == t or not u.words for j, t, u in zip(joined_words, texts, updates, strict=True))
+    word_spans = text_spans if same else _segment_spans(redactor, joined_words, context, partial)
     out: list[tuple[UtteranceUpdate, Redaction]] = []
     for update, spans, wspans in zip(updates, text_spans, word_spans, strict=True):
         result = apply_spans(update.text, spans)
