@@ -627,6 +627,66 @@ HAND_NEGATIVE: list[str] = [
 ]
 
 
+# Written after the rules, scored before any change (22 of 24 caught, 0 of 22 false):
+# kept here so later changes are measured on them too.
+LATE_POSITIVE: list[tuple[str, list[str]]] = [
+    (
+        "yeah it's uh four five three two, zero one one five, um, two two three three, four four five three",
+        ["CARD"],
+    ),
+    ("So the card is a Visa and the number reads 4916 3381 2047 5560", ["CARD"]),
+    ("the code on the back's four nine two", ["CVV"]),
+    ("and it runs out in October twenty six", ["EXPIRY"]),
+    ("exp date is ten slash twenty seven", ["EXPIRY"]),
+    ("my checking is at Chase, account number ends up being 7720 4419 03", ["ACCOUNT"]),
+    ("the sort code should be thirty, ninety two, ninety one", ["SORTCODE"]),
+    ("routing's 0 2 6 0 0 9 5 9 3", ["ROUTING"]),
+    (
+        "IBAN is I E two nine A I B K nine three one one five two one two three four five six seven eight",
+        ["IBAN"],
+    ),
+    ("social is four two one, um, seven seven, oh oh nine one", ["SSN"]),
+    ("my NI is J G, one oh, three eight, two two, B", ["NINO"]),
+    ("I'm born 14th of February 1983", ["DOB"]),
+    ("date of birth twelve, oh three, seventy nine", ["DOB"]),
+    ("we're at 88 Colin P Kelly Jr Street", ["ADDRESS"]),
+    ("the house is nine nine one two Sycamore Court", ["ADDRESS"]),
+    ("my zip's three three one three nine", ["POSTCODE"]),
+    ("postcode is M one, one A E", ["POSTCODE"]),
+    ("it's t dot nguyen at protonmail dot com", ["EMAIL"]),
+    ("send it to billing at acme dot co dot uk", ["EMAIL"]),
+    ("reach me at three one two, eight nine eight, four four one two", ["PHONE"]),
+    ("mobile's oh seven nine one one, one two three, four five six", ["PHONE"]),
+    ("it's 07700 900123", ["PHONE"]),
+    ("last name is O apostrophe B R I E N", ["NAME"]),
+    ("that's W as in whiskey, A, T, S, O, N", ["NAME"]),
+]
+LATE_NEGATIVE: list[str] = [
+    "my order's 7734 1299 8812 0043",
+    "order number five five two one three eight eight zero one one two nine four four seven six one",
+    "the premium is one twenty four fifty a month",
+    "I got the letter on the 3rd of March",
+    "my claim is 44 559 12 from last year",
+    "there's like 300 transactions on there",
+    "I've been trying since 8 am",
+    "the confirmation was 5 5 1 2 8 9 0",
+    "it's ticket number 20231104 dash 77",
+    "so that's two cards, one debit one credit",
+    "the limit is five thousand",
+    "I was born and raised here so I know the branch",
+    "your reference is A B seven seven four one",
+    "we moved in on the first of June",
+    "at the end of the day I just want a refund",
+    "call me on my cell if you need anything",
+    "it happened at about ten to five",
+    "the app version is 12.4.1",
+    "I paid 1,299 dollars for it",
+    "it's the 2022 statement",
+    "we're a family of five on the plan",
+    "my policy's P O L one two three four five",
+]
+
+
 def order(n: int) -> str:
     while True:
         d = rand_digits(n, rng.choice("123456789"))
@@ -738,6 +798,8 @@ def main() -> None:
             rows.append({"text": template.format(**values()), "expect": []})
     rows += [{"text": text, "expect": expect} for text, expect in HAND_POSITIVE]
     rows += [{"text": text, "expect": []} for text in HAND_NEGATIVE]
+    rows += [{"text": text, "expect": expect} for text, expect in LATE_POSITIVE]
+    rows += [{"text": text, "expect": []} for text in LATE_NEGATIVE]
     with OUT.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row) + "\n")

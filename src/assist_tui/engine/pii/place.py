@@ -18,7 +18,7 @@ from assist_tui.engine.pii.normalize import Doc
 Span = tuple[int, int, str]
 _UK_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")
 _ORDINAL_NUMBER = re.compile(r"\d{1,3}(st|nd|rd|th)")
-_MAX_NAME_WORDS = 3
+_MAX_NAME_WORDS = 4  # "88 Colin P Kelly Jr Street"
 
 
 def addresses(doc: Doc, found: list[Span]) -> list[Span]:

@@ -39,9 +39,7 @@ PARTIAL_RUN_DIGITS = 6
 _DIGIT = re.compile(r"\d")
 _WORDS = re.compile(r"[^a-z']+")
 # Speech with none of these holds no PII the detectors could find: skip reading it.
-_TRIGGERS = frozenset(
-    NUMBER_WORDS | set(ORDINALS) | {"at", "@"} | set("bcdefghjklmnopqrstuvwxyz")
-)
+_TRIGGERS = frozenset(NUMBER_WORDS | set(ORDINALS) | {"at", "@"} | set("bcdefghjklmnopqrstuvwxyz"))
 
 
 def _worth_reading(text: str) -> bool:
