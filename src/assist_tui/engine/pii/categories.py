@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# Every category and what it catches, as the README and `config show` list them.
+# Every category and what it catches (the README lists them with examples).
 CATEGORIES: dict[str, str] = {
     "CARD": "payment card number (issuer prefix, Luhn)",
     "CVV": "card security code (after a card or with a cue)",
