@@ -160,17 +160,28 @@ def test_legacy_unkeyed_store_is_keyed_from_the_next_record(tmp_path: Path) -> N
     assert result.notes == ("records 1-3 are an unkeyed legacy chain (before the key)",)
 
 
-def test_head_goes_to_the_log_every_n_records(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    store = AuditStore(tmp_path / "a.sqlite3", KEY, checkpoint_records=2, checkpoint_s=3600)
-    with caplog.at_level(logging.INFO, logger="assist_tui.audit.store"):
+def test_head_goes_to_the_log_every_n_records(tmp_path: Path) -> None:
+    logged: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.append(record.getMessage())
+
+    logger = logging.getLogger("assist_tui.audit.store")
+    handler, level = Collect(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        store = AuditStore(tmp_path / "a.sqlite3", KEY, checkpoint_records=2, checkpoint_s=3600)
         for i in range(5):
             store.append("pause", {"i": i})
             store.flush()
-    store.close()
-    logged = [r.getMessage() for r in caplog.records if "audit checkpoint" in r.getMessage()]
-    assert [m.split(" record ")[1].split()[0] for m in logged] == ["2", "4"]
+        store.close()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    heads = [m.split(" record ")[1].split()[0] for m in logged if "audit checkpoint" in m]
+    assert heads == ["2", "4"]
 
 
 def test_key_is_made_once_in_the_config_directory_mode_600(isolated_dirs: Path) -> None:
@@ -230,3 +241,11 @@ def test_cli_verify_names_the_first_problem_and_never_tracebacks(tmp_path: Path)
     corrupt = verify()
     assert corrupt.returncode == 1 and "cannot be read" in corrupt.stderr
     assert "Traceback" not in corrupt.stderr
+
+
+def test_the_key_sits_beside_the_config_file_in_use(tmp_path: Path) -> None:
+    from assist_tui.config import load_settings
+
+    config = tmp_path / "elsewhere" / "assist.toml"
+    settings = load_settings(config, env={}).settings
+    assert key_path(settings.audit) == tmp_path / "elsewhere" / "audit.key"

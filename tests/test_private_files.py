@@ -3,6 +3,7 @@ the usual umask (in process) and through the CLI; the config warning covers ever
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import subprocess
@@ -57,11 +58,21 @@ def test_an_existing_wide_store_is_narrowed(isolated_dirs: Path, open_umask: obj
 
 
 def test_log_file_and_dir(isolated_dirs: Path, open_umask: object) -> None:
-    path = setup_logging("INFO")
-    import logging
-
-    logging.getLogger("assist_tui.test").info("hello")
-    assert mode(path) == 0o600 and mode(path.parent) == 0o700
+    names = ("assist_tui", "uvicorn", "uvicorn.error", "websockets", "httpx")
+    saved = {
+        n: (lg.handlers, lg.propagate, lg.level) for n in names for lg in [logging.getLogger(n)]
+    }
+    try:
+        path = setup_logging("INFO")
+        logging.getLogger("assist_tui.test").info("hello")
+        assert mode(path) == 0o600 and mode(path.parent) == 0o700
+    finally:
+        for name, (handlers, propagate, level) in saved.items():
+            logger = logging.getLogger(name)
+            for handler in logger.handlers:
+                handler.close()
+            logger.handlers, logger.propagate = handlers, propagate
+            logger.setLevel(level)
 
 
 def test_exports_are_600(tmp_path: Path, open_umask: object) -> None:
@@ -82,7 +93,7 @@ def test_a_config_file_holding_any_secret_warns(tmp_path: Path) -> None:
     path.write_text('[genesys]\nclient_secret = "s"\n[webhook]\napi_key = "k"\n')
     warning = load_settings(path, env={}).warnings[0]
     assert "[genesys] client_secret" in warning and "[webhook] api_key" in warning
-    path.write_text('[webhook]\ntimeout_s = 5.0\n')
+    path.write_text("[webhook]\ntimeout_s = 5.0\n")
     assert load_settings(path, env={}).warnings == []
 
 

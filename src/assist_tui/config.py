@@ -530,6 +530,8 @@ def load_settings(
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, origins, file_path) from None
+    if settings.audit.key_file is None:  # the chain key lives beside the config file used
+        settings.audit.key_file = file_path.parent / "audit.key"
     return LoadedSettings(settings, file_path, file_path.exists(), origins, warnings)
 
 
