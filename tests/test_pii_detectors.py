@@ -22,6 +22,7 @@ redactor = Redactor()
         ("eight hundred five five five", "800555"),
         ("4111.1111", "41111111"),
         ("two two dash one one", "2211"),
+        ("four one one one dot one one one one", "41111111"),
         ("twenty, eight", "208"),  # a pause: two numbers said, not 28
     ],
 )

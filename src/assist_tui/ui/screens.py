@@ -21,7 +21,7 @@ from assist_tui.audit.export import export
 from assist_tui.audit.opening import verify_key
 from assist_tui.audit.store import AuditReader, canonical
 from assist_tui.audit.verify import verify_store
-from assist_tui.config import AuditSettings
+from assist_tui.config import AuditSettings, ConfigError
 from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.files import private_dir, private_output
 from assist_tui.model import LiveConversation
@@ -239,7 +239,11 @@ class AuditScreen(Screen[None]):
     @work(exclusive=True, group="verify")
     async def action_verify(self) -> None:
         await self._flush()
-        key = verify_key(self.audit_settings)
+        try:
+            key = verify_key(self.audit_settings)
+        except ConfigError as exc:  # an unreadable key: say so, never crash the screen
+            self.query_one("#chain", Static).update(Text(f"chain: {exc}", style="bold red"))
+            return
         result = await asyncio.to_thread(verify_store, self.store.path, key)
         if result.ok:
             text = Text(f"chain: intact ({result.records} records)", style="green")

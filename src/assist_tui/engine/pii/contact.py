@@ -16,8 +16,8 @@ _WRITTEN_PHONE = re.compile(
 _LOCAL_STOP = frozenset(
     {"is", "it's", "its", "email", "e-mail", "address", "me", "my", "to", "at", "the", "that's",
      "was", "it", "send", "mail", "and", "or", "you", "i", "i'm", "us", "them", "him", "her",
-     "reach", "contact", "be", "can", "would", "could", "look", "here", "home", "work",
-     "there", "still", "back", "in", "on", "just", "one", "a", "an", "this", "that", "me."}
+     "reach", "contact", "be", "can", "would", "could", "look", "here", "there", "still",
+     "back", "in", "on", "just", "one", "a", "an", "this", "that", "me."}
 )  # fmt: skip
 _NOT_PHONE = {"NEG", "ACCOUNT", "CARD", "SSN", "ROUTING", "SORTCODE", "POSTCODE", "CVV",
               "EXPIRY", "IBAN", "DOB", "CODE", "NINO"}  # fmt: skip
@@ -74,6 +74,9 @@ def _local_start(doc: Doc, at: int) -> int | None:
             doc.units[doc.unit_of[j]].kind == "letter" and unit.kind == "letter"
         ):
             j -= 1
+        elif doc.units[doc.unit_of[j]].kind == "num" and prev not in _LOCAL_STOP:
+            start = j - 1  # "jsmith eighty five": the name before the digits
+            break
         else:
             break
         start = j

@@ -31,7 +31,7 @@ FILLER_PHRASES = (
     ("just", "a", "sec"), ("bear", "with", "me"), ("where", "was", "i"), ("let's", "see"),
     ("the", "rest", "is"), ("and", "then"), ("got", "it"), ("you", "know"),
 )  # fmt: skip
-SEPARATORS = frozenset({"dash", "hyphen", "space", "slash"})
+SEPARATORS = frozenset({"dash", "hyphen", "space", "slash", "dot"})  # between digits only
 # A run next to one of these is an amount, a time or a quantity, never an identifier.
 UNIT_AFTER = frozenset(
     {"dollars", "dollar", "bucks", "cents", "pounds", "pound", "pence", "euros", "euro",
