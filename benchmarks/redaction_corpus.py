@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 from pathlib import Path
 
@@ -25,6 +26,23 @@ def _cost_us(redactor: Redactor, texts: list[str], rounds: int = 5) -> float:
         for text in texts:
             redactor.redact(text)
     return (time.perf_counter() - started) / (rounds * len(texts)) * 1e6
+
+
+def _random_order_numbers(redactor: Redactor, digits: int, count: int = 2000) -> float:
+    """Share of random spoken order numbers redacted as cards (only those passing Luhn
+    with an issuer prefix can be: they cannot be told from a card)."""
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    rng = random.Random(digits)
+    flagged = 0
+    for _ in range(count):
+        number = str(rng.randrange(1, 10)) + "".join(
+            rng.choice("0123456789") for _ in range(digits - 1)
+        )
+        said = ", ".join(
+            " ".join(words[int(c)] for c in number[i : i + 4]) for i in range(0, digits, 4)
+        )
+        flagged += "[CARD]" in redactor.redact(f"my order number is {said}").text
+    return flagged / count
 
 
 def main() -> None:
@@ -55,6 +73,11 @@ def main() -> None:
     print(
         f"cost per final: corpus {_cost_us(redactor, texts):.0f} us, "
         f"NatCS speech {_cost_us(redactor, natcs):.0f} us ({len(natcs)} utterances)"
+    )
+    print(
+        "random spoken order numbers redacted as CARD: "
+        f"16 digits {_random_order_numbers(redactor, 16) * 100:.1f}%, "
+        f"19 digits {_random_order_numbers(redactor, 19) * 100:.1f}%"
     )
     if args.misses:
         for category, output in result.misses:
