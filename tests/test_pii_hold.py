@@ -66,6 +66,12 @@ def test_a_card_in_two_breaths_is_caught_whole_and_masked_meanwhile() -> None:
     assert hold.held == 0
 
 
+def test_a_short_held_run_is_masked_too() -> None:
+    hold = FinalHold(Redactor(), 2.0, clock=Clock())
+    [(shown, _)] = hold.offer(final("u1", "it's four one one one"))
+    assert shown.text == "it's [NUMBER]" and not shown.is_final
+
+
 def test_the_other_speaker_does_not_release_and_a_duplicate_is_ignored() -> None:
     hold = FinalHold(Redactor(), 2.0, clock=Clock())
     hold.offer(final("u1", "it's 4111 1111"))

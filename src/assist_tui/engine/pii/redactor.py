@@ -36,6 +36,7 @@ PRIORITY = {kind: rank for rank, kind in enumerate([*CATEGORIES, NUMBER])}
 # A partial result may hold the first digits of a card that cannot be recognised yet:
 # any run this long is hidden until the final decides what it is.
 PARTIAL_RUN_DIGITS = 6
+HELD_RUN_DIGITS = 2  # a held final ends inside a number: hide it whatever its length
 _DIGIT = re.compile(r"\d")
 _WORDS = re.compile(r"[^a-z']+")
 # Speech with none of these holds no PII the detectors could find: skip reading it.
@@ -75,7 +76,9 @@ class Redactor:
         self.categories = frozenset(chosen - set(check_categories(disabled)))
         self._detectors = [(d, kinds) for d, kinds in _DETECTORS if kinds & self.categories]
 
-    def spans(self, text: str, *, partial: bool = False, context: str = "") -> list[Span]:
+    def spans(
+        self, text: str, *, partial: bool = False, context: str = "", mask_from: int = 0
+    ) -> list[Span]:
         """Non-overlapping (start, end, kind) spans of ``text``, earliest first.
 
         ``context``: what was said just before (cues and a card read across finals are
@@ -90,9 +93,8 @@ class Redactor:
         for detector, kinds in self._detectors:
             found += [s for s in detector(doc, found) if s[2] in kinds and s[2] in self.categories]
         if partial:
-            found += [
-                (r.start, r.end, NUMBER) for r in doc.runs if len(r.digits) >= PARTIAL_RUN_DIGITS
-            ]
+            least = mask_from or PARTIAL_RUN_DIGITS
+            found += [(r.start, r.end, NUMBER) for r in doc.runs if len(r.digits) >= least]
         shift = len(prefix)
         own = [(max(s, shift) - shift, e - shift, k) for s, e, k in found if e > shift]
         return merge(own)
@@ -135,7 +137,7 @@ def redact_update(
 ) -> tuple[UtteranceUpdate, Redaction]:
     """The update with its text and its words redacted (word timings kept).
 
-    ``masked``: redact as a partial (digit runs hidden) whatever the update is.
+    ``masked``: a held final shown meanwhile: every digit run of two or more is hidden.
     """
     return redact_group(redactor, [update], context=context, masked=masked)[0]
 
@@ -151,11 +153,14 @@ def redact_group(
     breaths is one card); each comes back with its own share of the spans."""
     partial = masked or not all(u.is_final for u in updates)
     texts = [u.text for u in updates]
-    text_spans = _segment_spans(redactor, texts, context, partial)
+    mask_from = HELD_RUN_DIGITS if masked else 0
+    text_spans = _segment_spans(redactor, texts, context, partial, mask_from)
     joined_words = [" ".join(w.text for w in u.words) for u in updates]
     # Most streams make the text from the words: then one reading serves both.
     same = all(j == t or not u.words for j, t, u in zip(joined_words, texts, updates, strict=True))
-    word_spans = text_spans if same else _segment_spans(redactor, joined_words, context, partial)
+    word_spans = (
+        text_spans if same else _segment_spans(redactor, joined_words, context, partial, mask_from)
+    )
     out: list[tuple[UtteranceUpdate, Redaction]] = []
     for update, spans, wspans in zip(updates, text_spans, word_spans, strict=True):
         result = apply_spans(update.text, spans)
@@ -168,12 +173,12 @@ def redact_group(
 
 
 def _segment_spans(
-    redactor: Redactor, texts: Sequence[str], context: str, partial: bool
+    redactor: Redactor, texts: Sequence[str], context: str, partial: bool, mask_from: int = 0
 ) -> list[list[Span]]:
     if not redactor.enabled or not any(texts):
         return [[] for _ in texts]
     joined = " ".join(texts)
-    spans = redactor.spans(joined, partial=partial, context=context)
+    spans = redactor.spans(joined, partial=partial, context=context, mask_from=mask_from)
     result: list[list[Span]] = []
     offset = 0
     for text in texts:
