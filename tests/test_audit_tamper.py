@@ -249,3 +249,19 @@ def test_the_key_sits_beside_the_config_file_in_use(tmp_path: Path) -> None:
     config = tmp_path / "elsewhere" / "assist.toml"
     settings = load_settings(config, env={}).settings
     assert key_path(settings.audit) == tmp_path / "elsewhere" / "audit.key"
+
+
+def test_a_corrupt_store_is_named_when_opened_or_exported(tmp_path: Path) -> None:
+    from assist_tui.config import ConfigError
+
+    path = tmp_path / "audit.sqlite3"
+    path.write_bytes(b"garbage" * 1000)
+    with pytest.raises(ConfigError, match="cannot be opened"):
+        open_store(path, AuditSettings(key_file=tmp_path / "k"))
+    env = dict(os.environ, ASSIST_TUI_DATA_DIR=str(tmp_path), ASSIST_TUI_LOG_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "assist_tui", "audit", "export"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr

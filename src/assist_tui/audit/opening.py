@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from assist_tui.audit.keys import default_key_path, load_key, load_or_create_key
 from assist_tui.audit.store import AuditStore
-from assist_tui.config import AuditSettings, config_path
+from assist_tui.config import AuditSettings, ConfigError, config_path
 
 
 def key_path(audit: AuditSettings) -> Path:
@@ -19,12 +20,19 @@ def key_path(audit: AuditSettings) -> Path:
 def open_store(path: Path, audit: AuditSettings) -> AuditStore:
     """The engine's writer: keyed (the key made now if there is none yet)."""
     key = load_or_create_key(key_path(audit)) if audit.keyed else None
-    return AuditStore(
-        path,
-        key,
-        checkpoint_records=audit.checkpoint_records,
-        checkpoint_s=audit.checkpoint_s,
-    )
+    try:
+        return AuditStore(
+            path,
+            key,
+            checkpoint_records=audit.checkpoint_records,
+            checkpoint_s=audit.checkpoint_s,
+        )
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(
+            f"the audit store {path} cannot be opened ({exc}); fix: `assist-tui audit "
+            f"verify` says what is wrong; keep the file as evidence and set [audit] path "
+            f"to start a new store"
+        ) from None
 
 
 def verify_key(audit: AuditSettings) -> bytes | None:
