@@ -150,6 +150,8 @@ class AuditStore(_Records):
         self._key = self._adopt_key(key)
         self._checkpoint_every = (checkpoint_records, checkpoint_s)
         self._checkpointed = (self._seq, clock.monotonic())
+        self._head_lock = threading.Lock()
+        self._head_seq = 0
         self._check_head()
 
     def _adopt_key(self, key: bytes | None) -> bytes | None:
@@ -246,9 +248,14 @@ class AuditStore(_Records):
                 self._buffer = rows + self._buffer  # nothing is lost: retried next flush
                 raise
             last_seq, last_hash = rows[-1][0], rows[-1][7]
-            write_head(self.path, last_seq, last_hash, self._key)
-            self._log_checkpoint(last_seq, last_hash)
-            return len(rows)
+        # Outside the lock: appends never wait for the fsync. A late, older head is
+        # harmless (it still matches a stored record); a newer one is never lost.
+        with self._head_lock:
+            if last_seq > self._head_seq:
+                write_head(self.path, last_seq, last_hash, self._key)
+                self._head_seq = last_seq
+                self._log_checkpoint(last_seq, last_hash)
+        return len(rows)
 
     def _log_checkpoint(self, seq: int, digest: str) -> None:
         """The head in the log too, every N records or seconds: a third copy elsewhere."""
