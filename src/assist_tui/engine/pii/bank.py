@@ -16,6 +16,7 @@ BANK_WORDS = frozenset(
 
 
 def accounts(doc: Doc, found: list[Span]) -> list[Span]:
+    """Account, sort code and routing numbers, by the nearest cue and their length."""
     spans: list[Span] = []
     banky = bool(BANK_WORDS & set(doc.words))
     for run in doc.runs:
@@ -79,6 +80,7 @@ def alnum_sequences(doc: Doc) -> list[list[tuple[int, str]]]:
 
 
 def ibans(doc: Doc, found: list[Span]) -> list[Span]:
+    """Spelled or written IBANs: the country's length and a mod-97 of 1."""
     spans: list[Span] = []
     written = len(_DIGIT.findall(doc.text))
     if written + sum(len(r.digits) for r in doc.runs if r.spoken) < 10:

@@ -16,6 +16,7 @@ AFTER_CARD_TOKENS = 16  # how far after a card a bare code or date still belongs
 
 
 def cards(doc: Doc, found: list[Span]) -> list[Span]:
+    """Whole runs of 13-19 digits with an issuer prefix that pass Luhn."""
     return [(r.start, r.end, "CARD") for r in doc.runs if not r.amount and card_ok(r.digits)]
 
 

@@ -24,6 +24,8 @@ _NOT_PHONE = {"NEG", "ACCOUNT", "CARD", "SSN", "ROUTING", "SORTCODE", "POSTCODE"
 
 
 def emails(doc: Doc, found: list[Span]) -> list[Span]:
+    """Written addresses, and ones said aloud: a local part, "at", a domain ending in
+    "dot" and a known top-level domain (or a known mail host)."""
     spans: list[Span] = [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(doc.text)]
     words = doc.words
     for i, word in enumerate(words):
@@ -91,6 +93,8 @@ def _plus_before(doc: Doc, run: Run) -> bool:
 
 
 def phones(doc: Doc, found: list[Span]) -> list[Span]:
+    """Written as a phone number, or digits shaped like one (NANP, UK, "plus" and a
+    country code), or 7-15 digits after a phone cue; never after a cue of another kind."""
     spans: list[Span] = []
     for match in _WRITTEN_PHONE.finditer(doc.text):
         tok = next((i for i, t in enumerate(doc.toks) if t.end > match.start()), 0)
@@ -105,11 +109,8 @@ def phones(doc: Doc, found: list[Span]) -> list[Span]:
         category = cue[0] if cue else None
         if category in _NOT_PHONE:
             continue
-        start = (
-            doc.toks[run.first - 1].start
-            if _plus_before(doc, run) and run.first > 0 and (doc.toks[run.first - 1].word == "plus")
-            else run.start
-        )
+        said_plus = run.first > 0 and doc.toks[run.first - 1].word == "plus"
+        start = doc.toks[run.first - 1].start if said_plus else run.start  # "plus" goes too
         international = _plus_before(doc, run) or d.startswith("00") or d.startswith("011")
         nanp = (n == 10 and d[0] in "23456789" and d[3] in "23456789") or (
             n == 11 and d[0] == "1" and d[1] in "23456789" and d[4] in "23456789"

@@ -16,6 +16,7 @@ _DOB_CUES = {"DOB"}
 
 
 def ssns(doc: Doc, found: list[Span]) -> list[Span]:
+    """Nine digits (or the last four) after an SSN cue, or nine said 3-2-4 as issued."""
     spans: list[Span] = []
     for run in doc.runs:
         if run.amount:
@@ -34,6 +35,7 @@ def ssns(doc: Doc, found: list[Span]) -> list[Span]:
 
 
 def ninos(doc: Doc, found: list[Span]) -> list[Span]:
+    """Two letters, six digits, a suffix: written, or spelled and said."""
     spans: list[Span] = []
     for match in _WRITTEN_NINO.finditer(doc.text):
         tok = next((i for i, t in enumerate(doc.toks) if t.start >= match.start()), 0)

@@ -22,6 +22,7 @@ _MAX_NAME_WORDS = 4  # "88 Colin P Kelly Jr Street"
 
 
 def addresses(doc: Doc, found: list[Span]) -> list[Span]:
+    """A house number, one to four name words, a street word (and a unit after it)."""
     spans: list[Span] = []
     words = doc.words
     for run in doc.runs:
@@ -56,6 +57,7 @@ def addresses(doc: Doc, found: list[Span]) -> list[Span]:
 
 
 def postcodes(doc: Doc, found: list[Span]) -> list[Span]:
+    """ZIP codes and UK postcodes after an address cue or an address."""
     spans: list[Span] = []
     address_ends = [e for s, e, k in found if k == "ADDRESS"]
 

@@ -11,6 +11,7 @@ NAME_REACH = 10
 
 
 def spelled_names(doc: Doc, found: list[Span]) -> list[Span]:
+    """Runs of spelled letters: four or more, or two after a name cue."""
     spans: list[Span] = []
     units = doc.units
     i = 0
