@@ -8,9 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assist_tui.audit.export import export
-from assist_tui.audit.store import AuditStore, verify_file
+from assist_tui.audit.opening import verify_key
+from assist_tui.audit.store import AuditReader
+from assist_tui.audit.verify import verify_store
 from assist_tui.cli_checks import damaged_store
 from assist_tui.config import ConfigError, Settings
+from assist_tui.files import private_output
 from assist_tui.headless import store_paths
 
 
@@ -29,16 +32,20 @@ def _since(text: str | None) -> datetime | None:
 def audit_verify(settings: Settings) -> int:
     path, _ = store_paths(settings)
     try:
-        result = verify_file(path)
+        result = verify_store(path, verify_key(settings.audit))
     except sqlite3.DatabaseError as exc:
         # Verify's contract: exit 1 whenever the store is not intact, damaged included.
         print(damaged_store(path, exc), file=sys.stderr)
         return 1
+    for note in result.notes:
+        print(f"note: {note}")
     if result.ok:
         print(f"audit store {path}: {result.records} records, chain intact")
         return 0
     where = f" at record {result.first_bad_seq}" if result.first_bad_seq else ""
     print(f"audit store {path}: BROKEN{where}: {result.problem}", file=sys.stderr)
+    for more in result.problems[1:]:
+        print(f"  also: {more}", file=sys.stderr)
     return 1
 
 
@@ -57,7 +64,7 @@ def audit_export(
             f"no audit store at {path}; fix: run the engine first, or set [audit] path"
         )
     try:
-        store = AuditStore(path)
+        store = AuditReader(path)  # read-only: exporting never changes the store
     except sqlite3.DatabaseError as exc:
         raise ConfigError(damaged_store(path, exc)) from None
     try:
@@ -65,7 +72,7 @@ def audit_export(
         if output is None:
             count = export(records, sys.stdout, fmt)
         else:
-            with output.open("w", encoding="utf-8", newline="") as handle:
+            with private_output(output) as handle:
                 count = export(records, handle, fmt)
     except sqlite3.DatabaseError as exc:
         raise ConfigError(damaged_store(path, exc)) from None

@@ -22,6 +22,7 @@ from assist_tui.config import (
     write_template,
 )
 from assist_tui.emulator.faults import FAULT_NAMES, FaultError, parse_fault
+from assist_tui.files import restrict_umask
 from assist_tui.genesys.errors import GenesysError
 
 PRECEDENCE = (
@@ -291,6 +292,7 @@ async def _run_emulator(loaded: LoadedSettings, args: argparse.Namespace) -> int
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    restrict_umask()  # every file and directory the product writes is private
     try:
         cli_checks.setup_logs(getattr(args, "log_level", None))
         if args.command is None or (args.command == "run" and not args.headless):

@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from assist_tui.engine.pii.categories import check_categories
 from assist_tui.genesys.regions import Region, resolve_region
 from assist_tui.genesys.urls import check_transport
 
@@ -241,6 +242,20 @@ class RedactionSettings(_Section):
     """PII redaction before display, audit and any outbound call."""
 
     mode: Literal["pii", "none"] = Field("pii", description="pii or none")
+    categories: list[str] | None = Field(
+        None, description="PII categories to redact (CARD, CVV, ...); every one if unset"
+    )
+    disabled: list[str] = Field(
+        default_factory=list, description="PII categories left alone (e.g. ['NAME'])"
+    )
+    hold_s: float = Field(
+        2.0, ge=0, le=10, description="longest a final ending inside a digit run waits"
+    )
+
+    @field_validator("categories", "disabled")
+    @classmethod
+    def _known_categories(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else check_categories(value)
 
 
 class NlpSettings(_Section):
@@ -303,6 +318,12 @@ class AuditSettings(_Section):
 
     path: Path | None = Field(None, description="SQLite file; the platform data dir if unset")
     flush_interval_s: float = Field(0.2, gt=0, le=10, description="batch commit period")
+    keyed: bool = Field(True, description="HMAC-SHA256 chain with a secret key (else SHA-256)")
+    key_file: Path | None = Field(None, description="chain key; audit.key beside the config")
+    checkpoint_records: int = Field(
+        1000, ge=1, description="log the head hash at least every this many records"
+    )
+    checkpoint_s: float = Field(60.0, gt=0, description="...and at least this often")
 
 
 class Settings(_Section):
@@ -454,16 +475,30 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[str]]:
             f"fix: correct the line named above, or move the file away and run "
             f"`assist-tui config init` for a fresh template."
         ) from exc
-    section = data.get("genesys") if isinstance(data, dict) else None
-    secret = section.get("client_secret") if isinstance(section, dict) else None
-    if secret and os.name == "posix":
+    held = [f"[{sec}] {key}" for sec, key in secret_fields() if _value_at(data, sec, key)]
+    if held and os.name == "posix":
         mode = path.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.append(
-                f"warning: {path} holds a client secret and is readable by other users "
-                f"(mode {stat.S_IMODE(mode):o}); fix: chmod 600 {path}"
+                f"warning: {path} holds secrets ({', '.join(held)}) and is readable by other "
+                f"users (mode {stat.S_IMODE(mode):o}); fix: chmod 600 {path}"
             )
     return data, warnings
+
+
+def secret_fields() -> list[tuple[str, str]]:
+    """Every (section, key) whose value is a secret: the config file warning covers all."""
+    return [
+        (section, name)
+        for section, model in _section_fields().items()
+        for name, info in model.model_fields.items()
+        if info.annotation is SecretStr or "SecretStr" in str(info.annotation)
+    ]
+
+
+def _value_at(data: Any, section: str, key: str) -> bool:
+    node = data.get(section) if isinstance(data, dict) else None
+    return bool(node.get(key)) if isinstance(node, dict) else False
 
 
 def _describe(loc: tuple[int | str, ...]) -> str:
@@ -526,6 +561,8 @@ def load_settings(
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise _explain(exc, origins, file_path) from None
+    if settings.audit.key_file is None:  # the chain key lives beside the config file used
+        settings.audit.key_file = file_path.parent / "audit.key"
     return LoadedSettings(settings, file_path, file_path.exists(), origins, warnings)
 
 
@@ -640,6 +677,10 @@ window = 2000
 
 [redaction]
 mode = "pii"                  # or "none"
+# Categories: CARD CVV EXPIRY ACCOUNT SORTCODE ROUTING IBAN SSN NINO DOB EMAIL PHONE
+# ADDRESS POSTCODE NAME. Every one is redacted unless listed here:
+disabled = []                 # e.g. ["NAME", "ADDRESS"]
+hold_s = 2.0                  # a final ending inside a digit run waits this long at most
 
 [nlp]
 # rules_file = "/path/to/rules.toml"   # the built-in rules if unset
@@ -667,6 +708,10 @@ target = "participant-attributes"
 [audit]
 # path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset
 flush_interval_s = 0.2
+keyed = true                  # HMAC-SHA256 chain; the key is made at the first run
+# key_file = "/etc/assist-tui/audit.key"      # audit.key beside this file if unset
+checkpoint_records = 1000     # the head hash goes to the log this often...
+checkpoint_s = 60.0           # ...or this often, whichever comes first
 
 [keys]
 # Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from assist_tui.audit.store import AuditStore
+from assist_tui.audit.opening import open_store
 from assist_tui.cli_checks import require_known
 from assist_tui.config import Settings, data_dir
 from assist_tui.engine.engine import AssistEngine
@@ -60,7 +60,7 @@ async def run_headless(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    audit = AuditStore(audit_path)
+    audit = open_store(audit_path, settings.audit)
     outbox = Outbox(outbox_path)
     try:
         async with open_platform(settings) as platform:

@@ -11,6 +11,7 @@ from pathlib import Path
 import platformdirs
 
 from assist_tui.config import APP_NAME
+from assist_tui.files import private_dir, private_file
 
 LOG_DIR_ENV = "ASSIST_TUI_LOG_DIR"
 LEVEL_ENV = "ASSIST_TUI_LOG_LEVEL"
@@ -43,11 +44,15 @@ def log_dir() -> Path:
 def setup_logging(level: str | None = None) -> Path:
     """Send the app's (and its servers') logs to a rotating file; return its path."""
     directory = log_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
+    if not os.environ.get(LOG_DIR_ENV):
+        private_dir(directory.parent)  # the platform's state directory for this app
     path = directory / "assist-tui.log"
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
     )
+    for old in (path, *directory.glob("assist-tui.log.*")):
+        private_file(old)
     handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     chosen = (level or os.environ.get(LEVEL_ENV) or "INFO").upper()
     for name in ("assist_tui", "uvicorn", "uvicorn.error", "websockets", "httpx"):

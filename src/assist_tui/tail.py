@@ -9,12 +9,14 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
 from assist_tui.cli_checks import require_known
 from assist_tui.config import Settings
-from assist_tui.engine.redaction import Redactor, redact_update
+from assist_tui.engine.pii.hold import FinalHold
+from assist_tui.engine.redaction import Redactor
 from assist_tui.genesys.follow import ConversationFollower
 from assist_tui.model import (
     ConversationEnded,
@@ -29,6 +31,8 @@ from assist_tui.model import (
     UtteranceUpdate,
 )
 from assist_tui.platform import open_platform
+
+HOLD_TICK_S = 0.25  # how often finals held past [redaction] hold_s are printed
 
 
 @dataclass
@@ -112,10 +116,12 @@ async def run_tail(
                     else f"every live conversation ({len(follower.following)} now)"
                 )
                 print(f"following {what}; Ctrl-C to stop", file=err, flush=True)
+                r = settings.redaction
+                mode, cats, off, hold = r.mode, r.categories, r.disabled, r.hold_s
                 printer = asyncio.create_task(
                     _print_events(
                         follower,
-                        Redactor(enabled=settings.redaction.mode == "pii"),
+                        FinalHold(Redactor(mode == "pii", categories=cats, disabled=off), hold),
                         options,
                         out,
                         err,
@@ -146,30 +152,63 @@ async def run_tail(
 
 async def _print_events(
     follower: ConversationFollower,
-    redactor: Redactor,
+    hold: FinalHold,
     options: TailOptions,
     out: TextIO,
     err: TextIO,
     stop: asyncio.Event,
 ) -> None:
     printed = 0
-    async for event in follower.stream:
-        await follower.observe(event)
-        if isinstance(event, (UtteranceUpdate, Insight)):
-            if isinstance(event, UtteranceUpdate):
-                if options.finals_only and not event.is_final:
+    redactor = hold.redactor
+
+    def emit(items: list[UtteranceUpdate | Insight]) -> bool:
+        """Print; True once ``count`` lines are out."""
+        nonlocal printed
+        for item in items:
+            if isinstance(item, UtteranceUpdate):
+                if options.finals_only and not item.is_final:
                     continue
-                event, _ = redact_update(redactor, event)  # nothing is shown unredacted
-                text = format_utterance(event)
+                text = format_utterance(item)
             else:
-                event = event.model_copy(update={"snippet": redactor.redact(event.snippet).text})
-                text = format_insight(event)
-            line = event.model_dump_json() if options.as_json else text
-            out.write(line + "\n")
+                text = format_insight(item)
+            out.write((item.model_dump_json() if options.as_json else text) + "\n")
             out.flush()
             printed += 1
             if options.count is not None and printed >= options.count:
                 stop.set()
+                return True
+        return False
+
+    async def release_expired() -> None:
+        while True:
+            await asyncio.sleep(HOLD_TICK_S)
+            if emit([u for u, _ in hold.expired()]):
+                return
+
+    # Nothing is shown unredacted: a final ending inside a digit run is held (shown as a
+    # masked partial) until it can be redacted whole, or its hold time is up.
+    ticker = asyncio.create_task(release_expired())
+    try:
+        await _follow(follower, hold, redactor, emit, err)
+    finally:
+        ticker.cancel()
+
+
+async def _follow(
+    follower: ConversationFollower,
+    hold: FinalHold,
+    redactor: Redactor,
+    emit: Callable[[list[UtteranceUpdate | Insight]], bool],
+    err: TextIO,
+) -> None:
+    async for event in follower.stream:
+        await follower.observe(event)
+        if isinstance(event, UtteranceUpdate):
+            if emit([u for u, _ in hold.offer(event)]):
+                return
+        elif isinstance(event, Insight):
+            snippet = redactor.redact(event.snippet).text
+            if emit([event.model_copy(update={"snippet": snippet})]):
                 return
         else:
             message = describe(event)

@@ -1,7 +1,9 @@
-"""The append-only audit store: SQLite in WAL mode, batched commits, a SHA-256 chain.
+"""The append-only audit store: SQLite in WAL mode, batched commits, a keyed hash chain.
 
 Each record's hash covers its sequence number, content and the previous record's hash,
-so an edited, removed or reordered row breaks the chain at that row. Triggers refuse
+so an edited, removed or reordered row breaks the chain at that row. With a key the hash
+is an HMAC-SHA256, so an edit cannot be hidden by recomputing the later hashes; the head
+checkpoint beside the store (see ``head``) shows removed newest records. Triggers refuse
 UPDATE and DELETE. Only this module writes the store.
 """
 
@@ -9,20 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
 import threading
+import time as clock
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from assist_tui.audit.chain import GENESIS as GENESIS
+from assist_tui.audit.chain import VerifyResult as VerifyResult
+from assist_tui.audit.chain import canonical as canonical
+from assist_tui.audit.chain import chain_hash as chain_hash
+from assist_tui.audit.chain import read_meta, walk_chain
+from assist_tui.audit.head import HeadError, read_head, write_head
+from assist_tui.audit.keys import AuditKeyError, fingerprint
+from assist_tui.config import data_dir
+from assist_tui.files import SQLITE_SIDES, private_file, private_sqlite
+
 log = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
@@ -40,7 +51,15 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_meta_no_update BEFORE UPDATE ON audit_meta
+BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_meta_no_delete BEFORE DELETE ON audit_meta
+BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END;
 """
+TRIGGERS = ("audit_no_update", "audit_no_delete", "audit_meta_no_update", "audit_meta_no_delete")
+CHECKPOINT_RECORDS = 1000  # the head hash goes to the log at least this often...
+CHECKPOINT_S = 60.0  # ...and this often
 
 
 @dataclass(frozen=True)
@@ -67,29 +86,12 @@ class AuditRecord:
         }
 
 
-def canonical(data: dict[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def chain_hash(
-    prev_hash: str, seq: int, time: str, kind: str, conversation: str | None, actor: str, data: str
-) -> str:
-    material = "\x1f".join((prev_hash, str(seq), time, kind, conversation or "", actor, data))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    records: int
-    first_bad_seq: int | None = None
-    problem: str = ""
-
-
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_sqlite(path, tighten_dir=path.parent == data_dir())
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
+    for side in SQLITE_SIDES:
+        private_file(path.with_name(path.name + side))
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=5000")
     return conn
@@ -128,7 +130,14 @@ class AuditStore(_Records):
     buffer. ``run_flusher`` flushes periodically off the event loop.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        key: bytes | None = None,
+        *,
+        checkpoint_records: int = CHECKPOINT_RECORDS,
+        checkpoint_s: float = CHECKPOINT_S,
+    ) -> None:
         self.path = path
         self._conn = _connect(path)
         self._conn.executescript(SCHEMA)
@@ -138,6 +147,63 @@ class AuditStore(_Records):
         self._seq, self._last_hash = (int(row[0]), str(row[1])) if row else (0, GENESIS)
         self.appended = 0
         self.counts: dict[str, int] = {}
+        self._key = self._adopt_key(key)
+        self._checkpoint_every = (checkpoint_records, checkpoint_s)
+        self._checkpointed = (self._seq, clock.monotonic())
+        self._head_lock = threading.Lock()
+        self._head_seq = 0
+        self._check_head()
+
+    def _adopt_key(self, key: bytes | None) -> bytes | None:
+        """Key the chain from the next record on (a legacy store keeps its old records)."""
+        meta = read_meta(self._conn)
+        if "key_id" in meta:
+            if key is None or fingerprint(key) != meta["key_id"]:
+                raise AuditKeyError(
+                    f"the audit store {self.path} is keyed with another key (id "
+                    f"{meta['key_id']}); fix: restore that audit.key, or set [audit] path "
+                    f"to start a new store"
+                )
+            return key
+        if key is not None:
+            with self._conn:
+                self._conn.executemany(
+                    "INSERT INTO audit_meta VALUES (?, ?)",
+                    [
+                        ("chain", "hmac-sha256"),
+                        ("key_id", fingerprint(key)),
+                        ("keyed_from", str(self._seq + 1)),
+                    ],
+                )
+        return key
+
+    def _check_head(self) -> None:
+        """At open, the head checkpoint must match the store: if records are gone, say so
+        in the chain itself (an ``audit_gap`` record), since the head moves on."""
+        try:
+            head = read_head(self.path)
+        except HeadError as exc:
+            head = None
+            log.error("%s", exc)
+        if head is None or (head.seq == self._seq and head.hash == self._last_hash):
+            if self._seq and head is None:
+                write_head(self.path, self._seq, self._last_hash, self._key)
+            return
+        stored = self._conn.execute("SELECT hash FROM audit WHERE seq = ?", (head.seq,)).fetchone()
+        if head.seq < self._seq and stored is not None and stored[0] == head.hash:
+            return  # a crash between a commit and its checkpoint: nothing is missing
+        log.error(
+            "audit store %s ends at record %d but its checkpoint says %d: records are missing",
+            self.path,
+            self._seq,
+            head.seq,
+        )
+        self.append(
+            "audit_gap",
+            {"checkpoint_seq": head.seq, "checkpoint_hash": head.hash, "found_seq": self._seq},
+            actor="audit",
+        )
+        self.flush()
 
     # -- writing ---------------------------------------------------------------------------
     def append(
@@ -155,7 +221,9 @@ class AuditStore(_Records):
         text = canonical(data)
         with self._lock:
             self._seq += 1
-            digest = chain_hash(self._last_hash, self._seq, time, kind, conversation, actor, text)
+            digest = chain_hash(
+                self._last_hash, self._seq, time, kind, conversation, actor, text, self._key
+            )
             self._buffer.append(
                 (self._seq, time, kind, conversation, actor, text, self._last_hash, digest)
             )
@@ -179,7 +247,24 @@ class AuditStore(_Records):
                     self._conn.execute("ROLLBACK")
                 self._buffer = rows + self._buffer  # nothing is lost: retried next flush
                 raise
-            return len(rows)
+            last_seq, last_hash = rows[-1][0], rows[-1][7]
+        # Outside the lock: appends never wait for the fsync. A late, older head is
+        # harmless (it still matches a stored record); a newer one is never lost.
+        with self._head_lock:
+            if last_seq > self._head_seq:
+                write_head(self.path, last_seq, last_hash, self._key)
+                self._head_seq = last_seq
+                self._log_checkpoint(last_seq, last_hash)
+        return len(rows)
+
+    def _log_checkpoint(self, seq: int, digest: str) -> None:
+        """The head in the log too, every N records or seconds: a third copy elsewhere."""
+        last_seq, last_time = self._checkpointed
+        every_records, every_s = self._checkpoint_every
+        now = clock.monotonic()
+        if seq - last_seq >= every_records or now - last_time >= every_s:
+            log.info("audit checkpoint: %s record %d hash %s", self.path.name, seq, digest)
+            self._checkpointed = (seq, now)
 
     async def run_flusher(self, interval_s: float) -> None:
         """Flush every ``interval_s`` in a worker thread until cancelled (then flush once)."""
@@ -199,7 +284,7 @@ class AuditStore(_Records):
 
     # -- reading ---------------------------------------------------------------------------
     def verify(self) -> VerifyResult:
-        return verify_file(self.path, conn=self._conn, lock=self._lock)
+        return verify_file(self.path, conn=self._conn, lock=self._lock, key=self._key)
 
 
 class AuditReader(_Records):
@@ -251,9 +336,16 @@ def _select(
 
 
 def verify_file(
-    path: Path, *, conn: sqlite3.Connection | None = None, lock: threading.Lock | None = None
+    path: Path,
+    *,
+    conn: sqlite3.Connection | None = None,
+    lock: threading.Lock | None = None,
+    key: bytes | None = None,
 ) -> VerifyResult:
-    """Walk the chain from the first record; report the first row that breaks it."""
+    """Walk the chain from the first record; report the first row that breaks it.
+
+    The whole check (triggers, head checkpoint, a corrupt file) is ``verify.verify_store``.
+    """
     own = conn is None
     if conn is None:
         if not path.exists():
@@ -266,26 +358,8 @@ def verify_file(
                 "SELECT seq, time, kind, conversation, actor, data, prev_hash, hash "
                 "FROM audit ORDER BY rowid"
             ).fetchall()
+            meta = read_meta(conn)
     finally:
         if own:
             conn.close()
-    previous = GENESIS
-    expected_seq = 1
-    for row in rows:
-        seq, time, kind, conversation, actor, data, prev_hash, digest = row
-        if seq != expected_seq:
-            return VerifyResult(
-                False,
-                len(rows),
-                expected_seq,
-                f"record {expected_seq} is missing or out of order (found {seq} in its place)",
-            )
-        if prev_hash != previous:
-            return VerifyResult(
-                False, len(rows), seq, f"record {seq} does not follow record {seq - 1}"
-            )
-        if chain_hash(prev_hash, seq, time, kind, conversation, actor, data) != digest:
-            return VerifyResult(False, len(rows), seq, f"record {seq} was altered")
-        previous = digest
-        expected_seq += 1
-    return VerifyResult(True, len(rows))
+    return walk_chain(rows, key, meta)

@@ -28,8 +28,9 @@ from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
 from assist_tui.engine.platform_insights import PlatformInsights
+from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.quality import QualityGate
-from assist_tui.engine.redaction import Redactor, redact_update
+from assist_tui.engine.redaction import Redaction, Redactor
 from assist_tui.engine.relevance import relevance, snippet
 from assist_tui.engine.restore import restore_lines
 from assist_tui.engine.rules import Rule, load_rules
@@ -72,6 +73,7 @@ YIELD_AFTER_S = 0.002  # the longest the pipeline works before letting the loop 
 NLP_BATCH = 64
 NLP_SLICE_S = 0.004  # the longest the NLP stage may hold the event loop at once
 OUTBOX_FLUSH_S = 0.1
+HOLD_TICK_S = 0.25  # how often finals held past [redaction] hold_s are released
 
 
 class AssistEngine:
@@ -100,7 +102,9 @@ class AssistEngine:
         self.guard = StageGuard(audit, self.metrics.stage_errors)
         self.health: StreamHealth | None = None
         self.notices: list[str] = []
-        self.redactor = Redactor(enabled=settings.redaction.mode == "pii")
+        r = settings.redaction
+        self.redactor = Redactor(r.mode == "pii", categories=r.categories, disabled=r.disabled)
+        self.hold = FinalHold(self.redactor, r.hold_s)
         self.gate = QualityGate(settings.quality)
         self.rules = load_rules(settings.nlp.rules_file)
         self._rules_by_id = self.rules.by_id()
@@ -172,6 +176,7 @@ class AssistEngine:
                         with contextlib.suppress(asyncio.CancelledError, Exception):
                             await task
         finally:
+            self.release_held()  # nothing held is lost on shutdown
             self.audit.flush()  # the outbox is fed from committed finals only
             self._flush_outbox_now()
             await http.aclose()
@@ -198,6 +203,7 @@ class AssistEngine:
                 self.audit.run_flusher(self.settings.audit.flush_interval_s), name="engine-audit"
             ),
             asyncio.create_task(self._poll_media(), name="engine-media"),
+            asyncio.create_task(self._release_held_periodically(), name="engine-hold"),
         ]
         if self.outbox is not None and self.webhook_url:
             self._flush_outbox_now()  # finals a killed run audited but did not enqueue
@@ -234,6 +240,7 @@ class AssistEngine:
             if self.follower is not None:
                 self.follower.following.pop(cid, None)
                 self.follower.ended[cid] = None  # follow-all must not pick it up again
+            self.release_held(cid)
             self.conversations.pop(cid, None)
             self._audit_command("unsubscribe", cid)
 
@@ -419,6 +426,7 @@ class AssistEngine:
                 started.queue_id = started.queue_id or event.queue_id
                 started.agent_name = started.agent_name or event.agent_name
         elif isinstance(event, ConversationEnded):
+            self.release_held(event.conversation_id)
             ended = self.conversations.get(event.conversation_id)
             if ended is not None and ended.ended_at is None:
                 ended.ended_at = event.received_at
@@ -440,12 +448,18 @@ class AssistEngine:
         if latency is not None and drop_ms is not None and latency > drop_ms:
             metrics.dropped_late += 1
             return
+        # A final ending inside a digit run may be held (shown masked) until it is whole.
+        for redacted, redaction in self.hold.offer(update):
+            self._on_redacted(redacted, redaction)
+
+    def _on_redacted(self, update: UtteranceUpdate, redaction: Redaction) -> None:
+        metrics = self.metrics
+        latency = speech_latency_ms(update)
         state = self.state(update.conversation_id)
         if update.media_type is not None and state.media_type != update.media_type:
             state.media_type = update.media_type
             state.version += 1
         language_before = state.language
-        update, redaction = redact_update(self.redactor, update)
         result = state.apply(update, update.text, redaction.changed)
         if result.duplicate or result.line is None:
             metrics.duplicates += 1
@@ -467,6 +481,18 @@ class AssistEngine:
         own_ms = (utc_now() - update.received_at).total_seconds() * 1000
         metrics.own_latency.add(own_ms)
         state.own_latency.add(own_ms)
+
+    def release_held(self, conversation_id: str | None = None) -> None:
+        """Pass on held finals now (a conversation ended, or the engine stops)."""
+        for redacted, redaction in self.hold.release(conversation_id):
+            self._on_redacted(redacted, redaction)
+
+    async def _release_held_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(HOLD_TICK_S)
+            for redacted, redaction in self.hold.expired():
+                with self.guard.stage("redaction", redacted):
+                    self._on_redacted(redacted, redaction)
 
     def _on_interruption(self, state: ConversationState, interruption: Interruption) -> None:
         self.metrics.interruptions += 1

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from assist_tui.audit.opening import open_store
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.engine.engine import AssistEngine
@@ -104,7 +105,7 @@ async def serve(sock: socket.socket) -> int:
     audit_path, outbox_path = store_paths(settings)
     with contextlib.ExitStack() as stores:
         try:
-            audit = AuditStore(audit_path)
+            audit = open_store(audit_path, settings.audit)
             stores.callback(audit.close)
             outbox = Outbox(outbox_path)
             stores.callback(outbox.close)

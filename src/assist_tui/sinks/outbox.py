@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assist_tui.config import data_dir
+from assist_tui.files import private_sqlite
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
@@ -48,7 +51,7 @@ class Outbox:
     """Thread-safe; every call is short. ``enqueue`` commits, so a record survives a kill."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(path, tighten_dir=path.parent == data_dir())  # mode 600, WAL too
         self.path = path
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")

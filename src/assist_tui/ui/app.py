@@ -28,6 +28,7 @@ from assist_tui.engine.link import EngineCommandError, EngineLink, EngineStopped
 from assist_tui.engine.remote import EngineProcess
 from assist_tui.engine.snapshot import ConversationContent, ConversationRow, EngineView
 from assist_tui.engine.supervisor import EngineSupervisor, Runnable
+from assist_tui.files import private_dir, private_file, private_output
 from assist_tui.ui.panes import (
     NARROW_WIDTH,
     ConversationTable,
@@ -391,7 +392,11 @@ class AssistApp(App[None]):
         if self.link is None:
             self.notify("the audit store is not open yet", severity="warning")
             return
-        self.push_screen(AuditScreen(self.link.audit_path, self.export_dir, self.link.flush_audit))
+        self.push_screen(
+            AuditScreen(
+                self.link.audit_path, self.export_dir, self.link.flush_audit, self.settings.audit
+            )
+        )
 
     async def action_export(self) -> None:
         link = self.link
@@ -403,9 +408,9 @@ class AssistApp(App[None]):
         if cid is None or content is None:
             self.notify("select a conversation first", severity="warning")
             return
-        self.export_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.export_dir)
         path = self.export_dir / f"transcript-{cid}-{datetime.now():%Y%m%d-%H%M%S}.txt"
-        with path.open("w", encoding="utf-8") as out:
+        with private_output(path) as out:
             out.write(f"# conversation {cid} (redacted)\n")
             for line in content.lines:
                 if line.is_final:
@@ -467,8 +472,9 @@ class AssistApp(App[None]):
             self.exit()
 
     def action_save_screenshot(self) -> None:
-        self.export_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.export_dir)
         path = self.save_screenshot(path=str(self.export_dir))
+        private_file(Path(path))
         self.notify(f"screenshot saved to {path}")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

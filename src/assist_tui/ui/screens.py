@@ -18,8 +18,12 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, SelectionLi
 from textual.widgets.selection_list import Selection
 
 from assist_tui.audit.export import export
-from assist_tui.audit.store import AuditReader, canonical, verify_file
+from assist_tui.audit.opening import verify_key
+from assist_tui.audit.store import AuditReader, canonical
+from assist_tui.audit.verify import verify_store
+from assist_tui.config import AuditSettings, ConfigError
 from assist_tui.engine.link import EngineCommandError, EngineStopped
+from assist_tui.files import private_dir, private_output
 from assist_tui.model import LiveConversation
 
 CONVERSATION_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
@@ -158,8 +162,15 @@ class AuditScreen(Screen[None]):
     ]
     LIMIT = 1000
 
-    def __init__(self, path: Path, export_dir: Path, flush: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        export_dir: Path,
+        flush: Callable[[], Awaitable[None]],
+        audit: AuditSettings | None = None,
+    ) -> None:
         super().__init__()
+        self.audit_settings = audit or AuditSettings()
         self.store = AuditReader(path)
         self._flush_engine = flush
         self.export_dir = export_dir
@@ -228,7 +239,12 @@ class AuditScreen(Screen[None]):
     @work(exclusive=True, group="verify")
     async def action_verify(self) -> None:
         await self._flush()
-        result = await asyncio.to_thread(verify_file, self.store.path)
+        try:
+            key = verify_key(self.audit_settings)
+        except ConfigError as exc:  # an unreadable key: say so, never crash the screen
+            self.query_one("#chain", Static).update(Text(f"chain: {exc}", style="bold red"))
+            return
+        result = await asyncio.to_thread(verify_store, self.store.path, key)
         if result.ok:
             text = Text(f"chain: intact ({result.records} records)", style="green")
         else:
@@ -239,10 +255,10 @@ class AuditScreen(Screen[None]):
         self.query_one("#chain", Static).update(text)
 
     async def action_export(self) -> None:
-        self.export_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.export_dir)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.export_dir / f"audit-{stamp}.jsonl"
         await self._flush()
-        with path.open("w", encoding="utf-8") as handle:
+        with private_output(path) as handle:
             count = export(self.store.records(), handle, "jsonl")
         self.notify(f"exported {count} record(s) to {path}")
