@@ -33,8 +33,10 @@ async def test_gauges_filled_from_the_real_media_statistics_shape(
         director.emit_next(call)
     async with running_engine(emulator, tmp_path, matcher, [call]) as engine:
         await wait_until(
-            lambda: (s := engine.conversations.get(call.conversation_id)) is not None
-            and s.audio is not None
+            lambda: (
+                (s := engine.conversations.get(call.conversation_id)) is not None
+                and s.audio is not None
+            )
         )
         gauges = gauges_of(engine.conversations[call.conversation_id])
     audio = gauges.audio

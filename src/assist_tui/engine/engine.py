@@ -27,8 +27,8 @@ from assist_tui.engine.latency import speech_latency_ms
 from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
 from assist_tui.engine.nlp import KeywordMatcher, Match
-from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.pii.hold import FinalHold
+from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
 from assist_tui.engine.redaction import Redaction, Redactor
 from assist_tui.engine.relevance import relevance, snippet

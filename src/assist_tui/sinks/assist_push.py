@@ -26,6 +26,7 @@ from assist_tui.sinks.push_targets import PushTarget, push_request
 
 log = logging.getLogger(__name__)
 
+
 class AssistPusher:
     def __init__(
         self,
