@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from assist_tui.config import EmulatorSettings
-from assist_tui.emulator import dialect_wire, wire
+from assist_tui.emulator import dialect_wire, platform_wire, wire
 from assist_tui.emulator.core import Emulator
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -31,7 +31,7 @@ def valid_frames() -> dict[str, list[str]]:
             wire.envelope(topic, wire.transcription_body(call, final, NOW)),
             wire.envelope(topic, wire.transcription_body(call, partial, NOW)),
             wire.envelope(topic, wire.session_ended_body(call, NOW, 90_000)),
-            wire.envelope(wire.queue_topic("q-1"), wire.queue_conversation_body(call)),
+            wire.envelope(wire.queue_topic("q-1"), platform_wire.queue_event(call, "connected")),
             wire.heartbeat(),
             wire.socket_closing("ch-1"),
         ],
