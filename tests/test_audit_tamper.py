@@ -263,5 +263,5 @@ def test_a_corrupt_store_is_named_when_opened_or_exported(tmp_path: Path) -> Non
         [sys.executable, "-m", "assist_tui", "audit", "export"],
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
-    assert result.returncode == 2 and "cannot be read" in result.stderr
+    assert result.returncode == 2 and "SQLite cannot read it" in result.stderr
     assert "Traceback" not in result.stderr

@@ -13,6 +13,7 @@ import pytest
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine import engine as engine_module
 from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.sinks.outbox import Outbox
 
 from .test_engine_pipeline import bare_engine, final, matcher, settle  # noqa: F401 - fixture
@@ -27,14 +28,14 @@ async def test_a_raising_stage_is_counted_audited_without_text_and_the_engine_go
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    real = engine_module.redact_update
+    real = FinalHold.offer
 
-    def flaky(redactor: Any, update: Any) -> Any:
+    def flaky(hold: Any, update: Any) -> Any:
         if "card" in update.text:
             raise ValueError(f"cannot redact {update.text!r}")
-        return real(redactor, update)
+        return real(hold, update)
 
-    monkeypatch.setattr(engine_module, "redact_update", flaky)
+    monkeypatch.setattr(FinalHold, "offer", flaky)
     # Another test may have sent the app's logs to a file only (logs.setup_logging).
     monkeypatch.setattr(logging.getLogger("assist_tui"), "propagate", True)
     caplog.set_level(logging.WARNING, logger="assist_tui")

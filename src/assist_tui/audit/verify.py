@@ -31,7 +31,8 @@ def verify_store(path: Path, key: bytes | None) -> VerifyResult:
     except sqlite3.DatabaseError as exc:
         problem = (
             f"the audit store {path} cannot be read ({exc}): it is truncated, corrupt or "
-            f"not an audit store"
+            f"not an audit store; fix: restore it from a backup, or move it away so the "
+            f"engine starts a new one"
         )
         return VerifyResult(False, 0, None, problem, (problem,))
     chain = walk_chain(rows, key, meta)
