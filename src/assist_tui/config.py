@@ -101,8 +101,8 @@ class StreamSettings(_Section):
     heartbeat_tolerance: float = Field(2.5, ge=1.0, description="missed periods before reconnect")
     ping_idle_s: float = Field(20.0, gt=0, description="send a ping after this long idle")
     max_frame_bytes: int = Field(65536, ge=1024, description="larger frames are rejected")
-    backoff_base_s: float = Field(1.0, gt=0, description="first reconnect delay ceiling")
-    backoff_cap_s: float = Field(60.0, gt=0, description="largest reconnect delay")
+    backoff_base_s: float = Field(0.25, gt=0, description="first reconnect delay ceiling")
+    backoff_cap_s: float = Field(5.0, gt=0, description="largest reconnect delay (short)")
     healthy_after_s: float = Field(60.0, gt=0, description="connected this long resets backoff")
     channel_refresh_margin_s: float = Field(
         3600.0, ge=0, description="resubscribe when the channel expires within this"
@@ -542,9 +542,9 @@ heartbeat_interval_s = 30.0   # the platform's heartbeat period
 heartbeat_tolerance = 2.5     # missed periods before the socket is declared dead
 ping_idle_s = 20.0            # send {"message": "ping"} after this long without traffic
 max_frame_bytes = 65536       # larger frames are rejected before parsing
-backoff_base_s = 1.0
-backoff_cap_s = 60.0          # reconnect delays: exponential, full jitter, capped here
-healthy_after_s = 60.0        # a connection this old resets the backoff
+backoff_base_s = 0.25
+backoff_cap_s = 5.0           # reconnect delays: decorrelated jitter, capped here
+healthy_after_s = 60.0        # a connection this old resets the backoff (a proven one at once)
 channel_refresh_margin_s = 3600.0
 topics_per_channel = 1000
 

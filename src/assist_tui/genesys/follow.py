@@ -2,6 +2,8 @@
 
 In follow-all mode the analytics query finds what is live now, queue topics announce
 new conversations, and a periodic rediscovery catches queues nobody has seen yet.
+Platform calls made here are retried through 429s, 5xx and network errors for as long
+as the run lasts (``retry.persist``): a rate-limit storm delays the follower, never ends it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from assist_tui.config import DiscoverySettings
 from assist_tui.genesys.discovery import discover_live, queue_topic, transcription_topic
 from assist_tui.genesys.errors import GenesysError
 from assist_tui.genesys.feed import EventFeed
+from assist_tui.genesys.retry import persist
 from assist_tui.model import (
     ConversationEnded,
     ConversationStarted,
@@ -62,8 +65,8 @@ class ConversationFollower:
         if not self.follow_all:
             for cid in self.fixed:
                 self.following[cid] = LiveConversation(conversation_id=cid)
-            return await self.stream.subscribe(transcription_topic(c) for c in self.fixed)
-        rejected = await self.rediscover()
+            return await self._subscribe([transcription_topic(c) for c in self.fixed])
+        rejected = await persist(self.rediscover, "discovering live conversations")
         self._task = asyncio.create_task(self._rediscover_forever(), name="rediscover")
         return rejected
 
@@ -72,6 +75,13 @@ class ConversationFollower:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    async def _subscribe(self, topics: list[str]) -> list[SubscriptionRejected]:
+        """Subscribe, waiting out 429s and platform or network failures."""
+        return await persist(lambda: self.stream.subscribe(topics), "subscribing")
+
+    async def _unsubscribe(self, topics: list[str]) -> None:
+        await persist(lambda: self.stream.unsubscribe(topics), "unsubscribing")
 
     async def rediscover(self) -> list[SubscriptionRejected]:
         live = await discover_live(
@@ -93,7 +103,7 @@ class ConversationFollower:
             self._queues.update(c.queue_id for c in live if c.queue_id)
         topics = [queue_topic(q) for q in sorted(self._queues)]
         topics += [transcription_topic(c.conversation_id) for c in fresh]
-        rejected = await self.stream.subscribe(topics)
+        rejected = await self._subscribe(topics)
         refused = {r.topic for r in rejected}
         for conversation in fresh:
             if transcription_topic(conversation.conversation_id) not in refused:
@@ -116,14 +126,14 @@ class ConversationFollower:
                 self.following[cid] = LiveConversation(
                     conversation_id=cid, queue_id=event.queue_id, agent_name=event.agent_name
                 )
-                if not await self.stream.subscribe([transcription_topic(cid)]):
+                if not await self._subscribe([transcription_topic(cid)]):
                     self._on_change("subscribe", cid)
         elif isinstance(event, ConversationEnded):
             cid = event.conversation_id
             if cid in self.following:
                 self._remember_ended(cid)
                 del self.following[cid]
-                await self.stream.unsubscribe([transcription_topic(cid)])
+                await self._unsubscribe([transcription_topic(cid)])
                 self._on_change("unsubscribe", cid)
 
     async def _end_vanished(self, live: set[str]) -> None:

@@ -192,11 +192,15 @@ class _ChannelLink:
             return await self.renew("the channel was gone while subscribing")
 
     async def replace_topics(self, topics: set[str]) -> None:
-        self.topics = set(topics)
+        # Local topics change only once the platform took the new list: a call that
+        # failed (429, network) is retried with the same difference, so nothing leaks.
         try:
             await self._apply("PUT", sorted(topics))
         except NotFoundError:
+            self.topics = set(topics)
             await self.renew("the channel was gone while unsubscribing")
+            return
+        self.topics &= set(topics)
 
     async def renew(self, why: str) -> list[SubscriptionRejected]:
         """Replace a gone channel with a new one and resubscribe every topic."""
