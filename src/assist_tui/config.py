@@ -274,6 +274,19 @@ class AuditSettings(_Section):
     flush_interval_s: float = Field(0.2, gt=0, le=10, description="batch commit period")
 
 
+class BackfillSettings(_Section):
+    """Filling stream gaps from the recorded transcript once a call that had one ends."""
+
+    enabled: bool = Field(True, description="fetch the recorded transcript after a gap")
+    wait_s: float = Field(
+        900.0, ge=0, le=86400, description="keep asking this long (it can take minutes)"
+    )
+    retry_s: float = Field(30.0, gt=0, le=3600, description="ask again this often meanwhile")
+    slack_s: float = Field(
+        40.0, ge=0, le=600, description="phrases this long before a gap may be in it"
+    )
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -289,6 +302,7 @@ class Settings(_Section):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    backfill: BackfillSettings = Field(default_factory=BackfillSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
@@ -622,6 +636,13 @@ max_in_flight = 5
 [audit]
 # path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset
 flush_interval_s = 0.2
+
+[backfill]
+# After a stream gap, a call's missing speech comes from its recorded transcript.
+enabled = true
+wait_s = 900.0                # keep asking this long after the call ends
+retry_s = 30.0                # ask again this often until it is ready
+slack_s = 40.0                # phrases ending this long before a gap may belong to it
 
 [keys]
 # Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,

@@ -24,6 +24,7 @@ from assist_tui.emulator.faults import FaultError
 from assist_tui.emulator.hub import TopicLimitError
 from assist_tui.emulator.pump import pump
 from assist_tui.emulator.tokens import OAuthClient
+from assist_tui.emulator.transcripts_api import transcript_routes
 
 Handler = Callable[[Request, OAuthClient], Awaitable[Response]]
 
@@ -299,6 +300,7 @@ def build_app(emu: Emulator) -> Starlette:
             Route("/emulator/status", status, methods=["GET"]),
             WebSocketRoute("/channels/{channel_id}", channel_socket),
             *dialect_routes(emu, authed),
+            *transcript_routes(emu, authed),
         ]
     )
 

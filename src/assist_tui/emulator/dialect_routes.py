@@ -15,6 +15,7 @@ from assist_tui.emulator.core import Emulator
 from assist_tui.emulator.dialect_sockets import DialectSocket
 from assist_tui.emulator.pump import pump
 from assist_tui.emulator.tokens import OAuthClient
+from assist_tui.emulator.transcripts_api import conversation_json
 
 Handler = Callable[[Request, OAuthClient], Awaitable[Response]]
 Authed = Callable[[str | None], Callable[[Handler], Callable[[Request], Awaitable[Response]]]]
@@ -36,15 +37,7 @@ def dialect_routes(emu: Emulator, authed: Authed) -> list[BaseRoute]:
                 wire.error_body(404, "not.found", "The conversation does not exist."),
                 status_code=404,
             )
-        return JSONResponse(
-            {
-                "id": call.conversation_id,
-                "state": "disconnected" if call.ended_at else "connected",
-                "participants": [
-                    {"id": pid, "purpose": purpose} for purpose, pid in call.participant_ids.items()
-                ],
-            }
-        )
+        return JSONResponse(conversation_json(call))  # participants with per-media states
 
     async def serve(ws: WebSocket, dialect: str, token: str | None) -> None:
         """Authenticate, then pump frames out and messages in until either side closes."""

@@ -250,19 +250,20 @@ class ChannelLink:
                 continue
             self._gap_begins()
             log.info("channel %s: %s", self.info.id, reason)
-            renewed = False
             try:
                 if reason in ("channel gone", "token revoked") or not await self._exists():
+                    # A new channel is connected and subscribed after the usual short
+                    # wait (a first retry waits at most the backoff base).
                     await self.renew(reason, subscribe_now=False)
-                    renewed = True
             except asyncio.CancelledError:
                 raise
             except GenesysError as exc:
                 # The platform is unreachable or refuses: keep trying with backoff.
                 reason = f"{reason}; {exc}"
-            if reason == "socket closing" or renewed:
-                why = "platform maintenance" if reason == "socket closing" else reason
-                await self._health(StreamState.RECONNECTING, f"{why}: reconnecting now")
+            if reason == "socket closing":
+                await self._health(
+                    StreamState.RECONNECTING, "platform maintenance: reconnecting now"
+                )
                 continue
             delay = backoff.next_delay()
             await self._health(

@@ -2,6 +2,8 @@
 
 In follow-all mode the analytics query finds what is live now, queue topics announce
 new conversations, and a periodic rediscovery catches queues nobody has seen yet.
+After every stream gap the follower reconciles: it rediscovers, asks the platform about
+each followed conversation, and ends (and unsubscribes) those that ended meanwhile.
 Platform calls made here are retried through 429s, 5xx and network errors for as long
 as the run lasts (``retry.persist``): a rate-limit storm delays the follower, never ends it.
 """
@@ -10,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 
 from assist_tui.config import DiscoverySettings
+from assist_tui.genesys.conversations import lookup_conversation
 from assist_tui.genesys.discovery import discover_live, queue_topic, transcription_topic
-from assist_tui.genesys.errors import GenesysError
+from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.retry import persist
 from assist_tui.model import (
@@ -25,6 +29,7 @@ from assist_tui.model import (
     ConversationStarted,
     LiveConversation,
     StreamEvent,
+    StreamGap,
     SubscriptionRejected,
 )
 
@@ -53,6 +58,10 @@ class ConversationFollower:
         self.ended: OrderedDict[str, None] = OrderedDict()
         self._queues: set[str] = set(discovery.queues)
         self._task: asyncio.Task[None] | None = None
+        self._reconcile_task: asyncio.Task[None] | None = None
+        self._reconcile_again = False
+        self.reconciles = 0  # reconciliations done after gaps
+        self.ended_in_gaps = 0  # conversations found ended by a reconciliation
         # Told ("subscribe" | "unsubscribe", conversation id) after each change.
         self._on_change = on_change or (lambda kind, cid: None)
 
@@ -71,10 +80,11 @@ class ConversationFollower:
         return rejected
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._reconcile_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _subscribe(self, topics: list[str]) -> list[SubscriptionRejected]:
         """Subscribe, waiting out 429s and platform or network failures."""
@@ -118,9 +128,55 @@ class ConversationFollower:
             except GenesysError as exc:
                 log.warning("rediscovery failed: %s", exc)
 
+    # -- after a gap ---------------------------------------------------------------------
+    def schedule_reconcile(self) -> None:
+        """Reconcile in the background (one at a time; a gap meanwhile asks for another)."""
+        if self._reconcile_task is not None and not self._reconcile_task.done():
+            self._reconcile_again = True
+            return
+        self._reconcile_task = asyncio.create_task(self._reconcile_loop(), name="reconcile")
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            self._reconcile_again = False
+            await self.reconcile()
+            if not self._reconcile_again:
+                return
+
+    async def reconcile(self) -> None:
+        """What changed while the stream could not hear: calls that started, calls that ended.
+
+        Ended ones are told to the stream's consumer as ``ConversationEnded`` (the engine
+        ends them, ``observe`` unsubscribes them), so no topic outlives its call.
+        """
+        self.reconciles += 1
+        if self.follow_all:
+            try:
+                await persist(self.rediscover, "rediscovering after a gap")
+            except GenesysError as exc:
+                log.warning("rediscovery after a gap failed: %s", exc)
+        for cid in list(self.following):
+            try:
+                status = await persist(
+                    functools.partial(lookup_conversation, self.stream.api, cid),
+                    "looking up a conversation",
+                )
+            except NotFoundError:
+                continue  # the platform does not know it (yet): nothing to conclude
+            except GenesysError as exc:
+                log.warning("conversation lookup after a gap failed: %s", exc)
+                continue
+            if status.ended and cid in self.following:
+                self.ended_in_gaps += 1
+                await self.stream.emit(
+                    ConversationEnded(conversation_id=cid, reason="ended during a stream gap")
+                )
+
     async def observe(self, event: StreamEvent) -> None:
         """Follow new conversations and let go of ended ones, as events show them."""
-        if isinstance(event, ConversationStarted) and self.follow_all:
+        if isinstance(event, StreamGap):
+            self.schedule_reconcile()
+        elif isinstance(event, ConversationStarted) and self.follow_all:
             cid = event.conversation_id
             if cid not in self.following and cid not in self.ended:
                 self.following[cid] = LiveConversation(

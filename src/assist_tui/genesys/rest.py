@@ -117,3 +117,16 @@ class GenesysApi:
             return response.json()
         except ValueError:
             raise ProtocolError(f"{method} {path} answered with a body that is not JSON") from None
+
+    async def presigned_json(self, url: str, *, what: str) -> Any:
+        """GET a pre-signed URL and decode its JSON. No bearer token is sent: the URL
+        carries its own signature and points at a storage host, not the API."""
+        try:
+            response = await self._http.get(url, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise network_error(exc, urlsplit(url).netloc) from None
+        raise_for_answer(response, what)
+        try:
+            return response.json()
+        except ValueError:
+            raise ProtocolError(f"{what} answered with a body that is not JSON") from None
