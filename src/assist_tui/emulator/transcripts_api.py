@@ -109,14 +109,16 @@ def conversation_json(call: LiveCall) -> dict[str, Any]:
 
 
 def recorded_document(call: LiveCall, communication_id: str) -> dict[str, Any]:
-    """The call's recorded transcript (every final, both parties) in Genesys's schema."""
+    """The call's recorded transcript (every final spoken, both parties), Genesys's schema."""
 
     def ms(value: int) -> int:
         return round(value / call.speed)  # the same timings the live stream carried
 
     start = call.session_start_ms
     phrases = []
-    finals = sorted((e for e in call.events if e.is_final), key=lambda e: e.offset_ms)
+    # What was said before the call ended (a call ended early has unspoken turns).
+    spoken = call.events[: call.emitted]
+    finals = sorted((e for e in spoken if e.is_final), key=lambda e: e.offset_ms)
     for index, event in enumerate(finals):
         phrases.append(
             {

@@ -428,6 +428,8 @@ class ChannelLink:
         if decoded.control is Control.HEARTBEAT:
             stats.heartbeats += 1
             self._prove()
+        elif decoded.control is Control.PONG:
+            self._last_heartbeat = self._last_traffic  # answered: the socket is alive
         elif decoded.control is Control.SOCKET_CLOSING:
             return "socket closing"
         elif decoded.control is Control.NO_LONGER_SUBSCRIBED:
