@@ -180,6 +180,10 @@ async def soak(
                 engine = AssistEngine(settings, platform, audit=audit)
                 runner = asyncio.create_task(engine.run())
                 await asyncio.wait_for(engine.ready.wait(), 60)
+                # The clock starts once the client follows a call on a connected socket
+                # (discovery may first have nothing to subscribe).
+                while not watch.online():
+                    await asyncio.sleep(0.05)
                 sampler = asyncio.create_task(watch.sample())
                 started = time.monotonic()
                 reconnects: list[float] = []

@@ -123,9 +123,7 @@ async def test_gap_is_audited_marked_counted_and_backfilled_exactly_once(
 
             records = audited(engine, "final_utterance")
             mine = [r for r in records if r["conversation"] == call.conversation_id]
-            live_ids = {
-                r["data"]["utterance_id"] for r in mine if not r["data"].get("backfilled")
-            }
+            live_ids = {r["data"]["utterance_id"] for r in mine if not r["data"].get("backfilled")}
             backfilled = {
                 (r["data"]["speaker"], r["data"]["offset_ms"])
                 for r in mine

@@ -5,7 +5,7 @@ when idle, and reconnected with decorrelated-jitter backoff that resets as soon 
 connection is proven. Make-before-break: on ``socket_closing`` the new socket is open
 before the old one is let go; a channel about to expire is rolled over to a new one that
 is connected and subscribed before the old is dropped; a channel that is gone is
-replaced, its socket connected first and subscribed right after, with no backoff wait.
+replaced, its socket connected first and its topics subscribed right after.
 """
 
 from __future__ import annotations
@@ -14,15 +14,20 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from assist_tui.genesys.channels import (
+    CHANNELS_PATH,
+    ChannelInfo,
+    apply_subscriptions,
+    conversations_of,
+    parse_expires,
+)
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import SocketFailure, socket_failure
 from assist_tui.genesys.notification_frames import Control, decode_frame
@@ -35,32 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PING = json.dumps({"message": "ping"})
-CHANNELS_PATH = "/api/v2/notifications/channels"
 YIELD_AFTER_S = 0.002
 DRAIN_OLD_S = 1.0  # after a handover, frames still on the old socket are read this long
-_TRANSCRIPTION = re.compile(r"^v2\.conversations\.(?P<id>[^.]+)\.transcription$")
-
-
-@dataclass
-class ChannelInfo:
-    id: str
-    connect_uri: str
-    expires: datetime | None
-
-
-def parse_expires(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def conversations_of(topics: set[str]) -> tuple[str, ...]:
-    """The conversations whose transcription topics are among ``topics``."""
-    found = (_TRANSCRIPTION.match(t) for t in topics)
-    return tuple(sorted(m.group("id") for m in found if m))
 
 
 class ChannelLink:
@@ -90,35 +71,9 @@ class ChannelLink:
     async def _apply(
         self, method: str, topics: list[str], channel_id: str | None = None
     ) -> list[SubscriptionRejected]:
-        answer = await self.stream.api.json(
-            method,
-            self._subscriptions_path(channel_id),
-            json=[{"id": t} for t in topics],
-            what=f"subscribing {len(topics)} topic(s)",
+        return await apply_subscriptions(
+            self.stream, self._subscriptions_path(channel_id), method, topics, self.topics
         )
-        entities = answer.get("entities", []) if isinstance(answer, dict) else []
-        states = {str(e.get("id")): e for e in entities if isinstance(e, dict)}
-        rejected: list[SubscriptionRejected] = []
-        for topic in topics:
-            entity = states.get(topic)
-            # The platform lists every requested topic; one it leaves out was not taken.
-            state = str(entity.get("state", "")) if entity else "Missing"
-            if state.lower() == "rejected" or entity is None:
-                reason = (
-                    str(entity.get("rejectionReason") or "rejected")
-                    if entity
-                    else "not in the platform's answer"
-                )
-                missing = tuple(str(p) for p in (entity or {}).get("missingPermissions") or [])
-                event = SubscriptionRejected(
-                    topic=topic, reason=reason, missing_permissions=missing
-                )
-                rejected.append(event)
-                self.topics.discard(topic)
-                await self.stream.emit(event)
-            else:
-                self.topics.add(topic)
-        return rejected
 
     async def add_topics(self, topics: list[str]) -> list[SubscriptionRejected]:
         try:
@@ -211,6 +166,9 @@ class ChannelLink:
             with contextlib.suppress(Exception):
                 await self._handover.close()
             self._handover = None
+        for task in list(self._closing):  # sockets being let go: done with them too
+            with contextlib.suppress(Exception):
+                await task
 
     def heartbeat_age(self) -> float | None:
         if not self._connected or self._last_heartbeat is None:

@@ -14,7 +14,8 @@ import random
 from collections.abc import Iterable
 
 from assist_tui.config import StreamSettings
-from assist_tui.genesys.channel_link import CHANNELS_PATH, ChannelInfo, ChannelLink, parse_expires
+from assist_tui.genesys.channel_link import ChannelLink
+from assist_tui.genesys.channels import CHANNELS_PATH, ChannelInfo, parse_expires
 from assist_tui.genesys.errors import GenesysError, ProtocolError
 from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.rest import GenesysApi
