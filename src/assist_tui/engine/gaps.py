@@ -65,6 +65,8 @@ class GapKeeper:
     def on_gap(self, gap: StreamGap) -> None:
         self.count += 1
         self.seconds += max(gap.seconds, 0.0)
+        for gone in [cid for cid in self.open if cid not in self.engine.conversations]:
+            del self.open[gone]  # unsubscribed by hand: nothing left to fill
         affected = self._affected(gap)
         self.engine.audit.append(
             "stream_gap",
