@@ -59,6 +59,8 @@ class ConversationFollower:
         self._queues: set[str] = set(discovery.queues)
         self._task: asyncio.Task[None] | None = None
         self._reconcile_task: asyncio.Task[None] | None = None
+        self._changes: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
         self._reconcile_again = False
         self.reconciles = 0  # reconciliations done after gaps
         self.ended_in_gaps = 0  # conversations found ended by a reconciliation
@@ -80,7 +82,7 @@ class ConversationFollower:
         return rejected
 
     async def stop(self) -> None:
-        for task in (self._task, self._reconcile_task):
+        for task in (self._task, self._reconcile_task, self._worker):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -182,15 +184,40 @@ class ConversationFollower:
                 self.following[cid] = LiveConversation(
                     conversation_id=cid, queue_id=event.queue_id, agent_name=event.agent_name
                 )
-                if not await self._subscribe([transcription_topic(cid)]):
-                    self._on_change("subscribe", cid)
+                self._change("subscribe", cid)
         elif isinstance(event, ConversationEnded):
             cid = event.conversation_id
             if cid in self.following:
                 self._remember_ended(cid)
                 del self.following[cid]
-                await self._unsubscribe([transcription_topic(cid)])
-                self._on_change("unsubscribe", cid)
+                self._change("unsubscribe", cid)
+
+    def _change(self, kind: str, conversation_id: str) -> None:
+        """Queue a subscription change for the worker: the caller (the engine's event
+        loop, ``tail``) never waits on the platform, even through a 429 storm."""
+        self._changes.put_nowait((kind, conversation_id))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._apply_changes(), name="follow-changes")
+
+    async def _apply_changes(self) -> None:
+        """One change at a time, in order (a call's subscribe before its unsubscribe)."""
+        while not self._changes.empty():
+            kind, cid = self._changes.get_nowait()
+            topic = transcription_topic(cid)
+            try:
+                if kind == "subscribe":
+                    if not await self._subscribe([topic]):
+                        self._on_change("subscribe", cid)
+                else:
+                    await self._unsubscribe([topic])
+                    self._on_change("unsubscribe", cid)
+            except GenesysError as exc:  # retrying cannot fix it (a permission, a 400)
+                log.warning("could not %s %s: %s", kind, cid, exc)
+
+    async def settled(self) -> None:
+        """Wait until every queued subscription change is done (for tests and shutdown)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.wait({self._worker})
 
     async def _end_vanished(self, live: set[str]) -> None:
         """A stream that never says a call ended: discovery does (the engine sees an end)."""
