@@ -90,6 +90,7 @@ async def test_follow_all_picks_up_new_calls_and_drops_ended_ones(
         await collector.wait_for(lambda _: second.conversation_id in follower.following)
         director.start(second, speed=60)
         await collector.wait_for(lambda _: second.conversation_id in follower.ended, timeout=20)
+        await follower.settled()  # subscription changes are applied in the background
         assert f"v2.conversations.{second.conversation_id}.transcription" not in stream.topics
         watcher.cancel()
         await collector.stop()

@@ -55,35 +55,39 @@ def test_unknown_region() -> None:
         resolve_region("mypurecloud.xyz")
 
 
-def test_backoff_full_jitter_bounds_and_cap() -> None:
-    backoff = Backoff(base_s=1.0, cap_s=60.0, rng=random.Random(1))
-    ceilings = [backoff.ceiling(n) for n in range(1, 10)]
-    assert ceilings == [1, 2, 4, 8, 16, 32, 60, 60, 60]
-    for attempt in range(1, 200):
+def test_backoff_decorrelated_jitter_bounds_and_cap() -> None:
+    backoff = Backoff(base_s=0.25, cap_s=5.0, rng=random.Random(1))
+    first = backoff.next_delay()
+    assert 0.0 <= first <= 0.25 and backoff.attempt == 1
+    previous = max(first, 0.25)
+    for attempt in range(2, 200):
         delay = backoff.next_delay()
         assert backoff.attempt == attempt
-        assert 0.0 <= delay <= min(60.0, 2 ** (attempt - 1))
-    assert backoff.ceiling(10_000) == 60.0
+        assert 0.25 <= delay <= min(5.0, 3 * previous)
+        previous = delay
+    assert Backoff(1.0, 0.5).cap_s == 1.0  # a cap below the base is the base
 
 
 def test_backoff_jitter_spreads_delays() -> None:
     delays = []
     for seed in range(50):
-        b = Backoff(1.0, 60.0, rng=random.Random(seed))
-        for _ in range(6):
+        b = Backoff(0.25, 5.0, rng=random.Random(seed))
+        for _ in range(4):
             delay = b.next_delay()
         delays.append(delay)
-    assert max(delays) - min(delays) > 10  # full jitter, not a fixed schedule
+    assert max(delays) - min(delays) > 2  # jittered, not a fixed schedule
 
 
-def test_backoff_resets_only_after_a_healthy_period() -> None:
+def test_backoff_resets_when_proven_or_after_a_healthy_period() -> None:
     now = [0.0]
-    backoff = Backoff(1.0, 60.0, healthy_after_s=60.0, clock=lambda: now[0])
+    backoff = Backoff(0.25, 5.0, healthy_after_s=60.0, clock=lambda: now[0])
     for _ in range(5):
         backoff.next_delay()
+    assert backoff.proven() and backoff.attempt == 0
+    assert backoff.next_delay() <= 0.25  # the first retry after a proven connection is quick
     backoff.connected()
     now[0] = 59.0
-    assert not backoff.reset_if_healthy() and backoff.attempt == 5
+    assert not backoff.reset_if_healthy() and backoff.attempt == 1
     now[0] = 60.0
     assert backoff.reset_if_healthy() and backoff.attempt == 0
     backoff.next_delay()

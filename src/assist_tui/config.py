@@ -102,8 +102,8 @@ class StreamSettings(_Section):
     heartbeat_tolerance: float = Field(2.5, ge=1.0, description="missed periods before reconnect")
     ping_idle_s: float = Field(20.0, gt=0, description="send a ping after this long idle")
     max_frame_bytes: int = Field(65536, ge=1024, description="larger frames are rejected")
-    backoff_base_s: float = Field(1.0, gt=0, description="first reconnect delay ceiling")
-    backoff_cap_s: float = Field(60.0, gt=0, description="largest reconnect delay")
+    backoff_base_s: float = Field(0.25, gt=0, description="first reconnect delay ceiling")
+    backoff_cap_s: float = Field(5.0, gt=0, description="largest reconnect delay (short)")
     healthy_after_s: float = Field(60.0, gt=0, description="connected this long resets backoff")
     channel_refresh_margin_s: float = Field(
         3600.0, ge=0, description="resubscribe when the channel expires within this"
@@ -326,6 +326,19 @@ class AuditSettings(_Section):
     checkpoint_s: float = Field(60.0, gt=0, description="...and at least this often")
 
 
+class BackfillSettings(_Section):
+    """Filling stream gaps from the recorded transcript once a call that had one ends."""
+
+    enabled: bool = Field(True, description="fetch the recorded transcript after a gap")
+    wait_s: float = Field(
+        900.0, ge=0, le=86400, description="keep asking this long (it can take minutes)"
+    )
+    retry_s: float = Field(30.0, gt=0, le=3600, description="ask again this often meanwhile")
+    slack_s: float = Field(
+        40.0, ge=0, le=600, description="phrases this long before a gap may be in it"
+    )
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -341,6 +354,7 @@ class Settings(_Section):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    backfill: BackfillSettings = Field(default_factory=BackfillSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
@@ -611,9 +625,9 @@ heartbeat_interval_s = 30.0   # the platform's heartbeat period
 heartbeat_tolerance = 2.5     # missed periods before the socket is declared dead
 ping_idle_s = 20.0            # send {"message": "ping"} after this long without traffic
 max_frame_bytes = 65536       # larger frames are rejected before parsing
-backoff_base_s = 1.0
-backoff_cap_s = 60.0          # reconnect delays: exponential, full jitter, capped here
-healthy_after_s = 60.0        # a connection this old resets the backoff
+backoff_base_s = 0.25
+backoff_cap_s = 5.0           # reconnect delays: decorrelated jitter, capped here
+healthy_after_s = 60.0        # a connection this old resets the backoff (a proven one at once)
 channel_refresh_margin_s = 3600.0
 topics_per_channel = 1000
 
@@ -712,6 +726,13 @@ keyed = true                  # HMAC-SHA256 chain; the key is made at the first 
 # key_file = "/etc/assist-tui/audit.key"      # audit.key beside this file if unset
 checkpoint_records = 1000     # the head hash goes to the log this often...
 checkpoint_s = 60.0           # ...or this often, whichever comes first
+
+[backfill]
+# After a stream gap, a call's missing speech comes from its recorded transcript.
+enabled = true
+wait_s = 900.0                # keep asking this long after the call ends
+retry_s = 30.0                # ask again this often until it is ready
+slack_s = 40.0                # phrases ending this long before a gap may belong to it
 
 [keys]
 # Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,

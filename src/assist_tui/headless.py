@@ -42,6 +42,8 @@ def status_line(engine: AssistEngine, label: str) -> str:
         f" | finals {m.finals} hits {m.hits} pushes {pushes}{webhook}"
         f" | latency p95 {p95} <500ms {under} | rejected {m.rejected_total}"
         f" | reconnects {engine.reconnects}"
+        f" | gaps {engine.gaps.count} ({engine.gaps.seconds:.1f} s missing,"
+        f" {engine.gaps.backfilled} backfilled)"
         + (f" | stage errors {sum(m.stage_errors.values())}" if m.stage_errors else "")
     )
 

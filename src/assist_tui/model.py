@@ -155,6 +155,8 @@ class StreamGap(_Frozen):
     channel_id: str | None
     started_at: datetime
     ended_at: datetime
+    # Conversations whose events went through the socket that was down.
+    conversation_ids: tuple[str, ...] = ()
     received_at: datetime = Field(default_factory=utc_now)
 
     @property

@@ -80,7 +80,10 @@ def describe(event: StreamEvent) -> str | None:
     if isinstance(event, RejectedFrame):
         return f"rejected frame ({event.size} bytes): {event.reason}"
     if isinstance(event, StreamGap):
-        return f"stream gap of {event.seconds:.1f} s: events in it may be missing"
+        calls = (
+            f" on {len(event.conversation_ids)} conversation(s)" if event.conversation_ids else ""
+        )
+        return f"stream gap of {event.seconds:.1f} s{calls}: events in it may be missing"
     if isinstance(event, ConversationStarted):
         return f"conversation started: {event.conversation_id}"
     if isinstance(event, ConversationEnded):

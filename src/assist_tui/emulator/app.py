@@ -26,6 +26,7 @@ from assist_tui.emulator.hub import TopicLimitError
 from assist_tui.emulator.platform_routes import CorrelationIds, http_error, platform_routes
 from assist_tui.emulator.pump import pump
 from assist_tui.emulator.tokens import OAuthClient
+from assist_tui.emulator.transcripts_api import transcript_routes
 
 Handler = Callable[[Request, OAuthClient], Awaitable[Response]]
 
@@ -321,6 +322,7 @@ def build_app(emu: Emulator) -> Starlette:
             WebSocketRoute("/channels/{channel_id}", channel_socket),
             *platform_routes(emu, authed),
             *dialect_routes(emu, authed),
+            *transcript_routes(emu, authed),
         ],
         middleware=[Middleware(CorrelationIds)],
         exception_handlers={404: http_error, 405: http_error},

@@ -16,6 +16,7 @@ from assist_tui.emulator.dialect_sockets import DialectHub
 from assist_tui.emulator.hub import Connection, Hub
 from assist_tui.emulator.timing import PlatformTiming
 from assist_tui.emulator.tokens import TokenIssuer
+from assist_tui.emulator.transcripts_api import RecordingDesk
 
 
 class Emulator:
@@ -49,6 +50,7 @@ class Emulator:
         self.knowledge_down = False
         self.knowledge_received: dict[str, int] = {}  # idempotency key -> deliveries
         self.knowledge_payloads: list[dict[str, Any]] = []
+        self.recordings = RecordingDesk()  # recorded transcripts after each call
 
     @property
     def ws_base_url(self) -> str:

@@ -190,15 +190,30 @@ def digital_event(
 def conversation(call: LiveCall) -> dict[str, Any]:
     """``GET /api/v2/conversations/{id}``: a Conversation with every participant."""
     phase = "terminated" if call.ended_at else "connected"
+    legs = _legs(call, phase)
+    # The communications the transcription topic names (and the recorded transcript is
+    # kept under): the customer's, and the agent's who has the call now.
+    speaking = {legs[0].participant_id: "customer", legs[-1].participant_id: "agent"}
     participants = []
-    for leg in _legs(call, phase):
+    for leg in legs:
+        speaker = speaking.get(leg.participant_id)
+        media: dict[str, Any] = {
+            "id": call.communication_ids[speaker]
+            if speaker
+            else f"{leg.participant_id[:-4]}{leg.purpose[:1]}med",
+            "state": _state(call, leg.state),
+            "held": leg.held,
+            "connectedTime": iso(call.started_at),
+        }
+        if call.ended_at is not None:
+            media["disconnectedTime"] = iso(call.ended_at)
         participant: dict[str, Any] = {
             "id": leg.participant_id,
             "name": leg.name,
             "purpose": leg.purpose,
             "queueId": call.queue_id,
             "startTime": iso(call.started_at),
-            media_key(call): [{"state": _state(call, leg.state), "held": leg.held}],
+            media_key(call): [media],
         }
         if leg.user_id:
             participant["userId"] = leg.user_id

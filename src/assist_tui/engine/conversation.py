@@ -53,6 +53,8 @@ class Line:
     interrupted: bool = False  # this speaker was cut off by the other
     late: bool = False  # latency above the warn threshold
     hits: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, rule)
+    kind: str = "utterance"  # "gap": a marked stream gap, not speech
+    backfilled: bool = False  # filled in from the recorded transcript after a gap
 
     @property
     def end_ms(self) -> int | None:

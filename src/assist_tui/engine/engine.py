@@ -23,6 +23,7 @@ import httpx
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.engine.conversation import ConversationState, Line
+from assist_tui.engine.gaps import GapKeeper
 from assist_tui.engine.latency import speech_latency_ms
 from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
@@ -52,6 +53,7 @@ from assist_tui.model import (
     PlatformSentiment,
     RejectedFrame,
     StreamEvent,
+    StreamGap,
     StreamHealth,
     StreamState,
     SubscriptionRejected,
@@ -126,6 +128,7 @@ class AssistEngine:
             f"{platform.emulator.url}/emulator/knowledge" if platform.emulator else None
         )
         self.ready = asyncio.Event()
+        self.gaps = GapKeeper(self)  # stream gaps: audited, marked, backfilled
         self._nlp_queue: asyncio.Queue[tuple[ConversationState, Line, UtteranceUpdate]] = (
             asyncio.Queue()
         )
@@ -170,6 +173,7 @@ class AssistEngine:
                     # Everything that may still call the stream stops before it closes.
                     await self.follower.stop()
                     await self.platform_insights.aclose()
+                    await self.gaps.stop()
                     for task in [*tasks, *self._background]:
                         task.cancel()
                     for task in [*tasks, *self._background]:
@@ -312,6 +316,9 @@ class AssistEngine:
             "rejected_frames": dict(m.rejected),
             "duplicates_dropped": m.duplicates + (stream.duplicates_dropped if stream else 0),
             "reconnects": self.reconnects,
+            "stream_gaps": self.gaps.count,
+            "gap_seconds": round(self.gaps.seconds, 1),
+            "backfilled": self.gaps.backfilled,
             "interruptions": m.interruptions,
             "keyword_hits": m.hits,
             "insights": m.insights,
@@ -410,6 +417,8 @@ class AssistEngine:
                     },
                     actor="stream",
                 )
+        elif isinstance(event, StreamGap):
+            self.gaps.on_gap(event)
         elif isinstance(event, SubscriptionRejected):
             self.audit.append(
                 "subscription_rejected",
@@ -437,6 +446,7 @@ class AssistEngine:
                     conversation=event.conversation_id,
                     actor="stream",
                 )
+                self.gaps.on_ended(event.conversation_id)
 
     def _on_utterance(self, update: UtteranceUpdate) -> None:
         metrics = self.metrics
@@ -527,6 +537,7 @@ class AssistEngine:
             "latency_ms": round(line.latency_ms, 1) if line.latency_ms is not None else None,
             "audio_status": status.value,
             "redactions": dict(found),
+            **self.gaps.audit_extra(update),
         }
         if (
             self.outbox is not None

@@ -100,6 +100,8 @@ class EngineView:
     gauges: ConversationGauges | None
     content: ConversationContent | None  # None: unchanged since the version the UI holds
     notices: tuple[str, ...]
+    gaps: int = 0  # stream gaps so far
+    gap_seconds: float = 0.0  # and the seconds they missed
 
 
 def take_view(
@@ -135,6 +137,8 @@ def take_view(
             content_of(state) if state is not None and state.version != known_version else None
         ),
         notices=notices,
+        gaps=engine.gaps.count,
+        gap_seconds=engine.gaps.seconds,
     )
 
 

@@ -97,6 +97,8 @@ class DialectStream(EventFeed):
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._gap_started: datetime | None = None  # the socket went down then; reset once told
+        self._unproven: Backoff | None = None  # reset on the first event after subscribing
         self._pending: dict[str, asyncio.Future[Ack]] = {}
         self._last_traffic: float | None = None
         self._reconnect_requested = False
@@ -303,7 +305,6 @@ class DialectStream(EventFeed):
 
     async def _run(self) -> None:
         backoff = self.new_backoff()
-        gap_started: datetime | None = None
         first = True
         while True:
             if not self.conversations or self.fatal:
@@ -316,7 +317,7 @@ class DialectStream(EventFeed):
             first = False
             immediate = False
             try:
-                reason = await self._session(backoff, gap_started)
+                reason = await self._session(backoff)
             except _Reconnect:
                 reason, immediate = "subscriptions changed", True
             except PolicyViolation as exc:
@@ -335,8 +336,9 @@ class DialectStream(EventFeed):
                 reason = socket_failure(exc)
             finally:
                 self._ws = None
-            if gap_started is None and not immediate:
-                gap_started = utc_now()
+            self._unproven = None
+            if self._gap_started is None and not immediate:
+                self._gap_started = utc_now()
             log.info("%s: %s", self.source, reason)
             if immediate:
                 first = True  # a new set of conversations is not a reconnection
@@ -353,7 +355,7 @@ class DialectStream(EventFeed):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
-    async def _session(self, backoff: Backoff, gap_started: datetime | None) -> str:
+    async def _session(self, backoff: Backoff) -> str:
         await self._health(StreamState.CONNECTING, "connecting")
         token = await self.api.tokens.token()
         in_url = list(self.conversations)
@@ -381,11 +383,18 @@ class DialectStream(EventFeed):
                     if self.dialect.resubscribe == "reconnect" and ids != in_url:
                         await self._request_reconnect(ws)  # the set changed while connecting
                 backoff.connected()
-                if gap_started is not None:
+                self._unproven = backoff  # subscribed: the first event proves the socket
+                if self._gap_started is not None:
+                    gap_started, self._gap_started = self._gap_started, None
                     self.stats.gaps += 1
                     ended = utc_now()
                     await self.emit(
-                        StreamGap(channel_id=self.source, started_at=gap_started, ended_at=ended)
+                        StreamGap(
+                            channel_id=self.source,
+                            started_at=gap_started,
+                            ended_at=ended,
+                            conversation_ids=tuple(self.conversations),
+                        )
                     )
                 await self._health(StreamState.CONNECTED, f"connected ({self.source})")
                 return await reader
@@ -429,6 +438,9 @@ class DialectStream(EventFeed):
         decoded = self.dialect.decode(raw, received)
         if decoded.ack is not None:
             self._resolve(decoded.ack)
+        if decoded.events and self._unproven is not None:
+            self._unproven.proven()  # a subscribed socket that carries events is good
+            self._unproven = None
         for event in decoded.events:
             cid = getattr(event, "conversation_id", None)
             if cid is not None and cid not in self.conversations:

@@ -1,7 +1,8 @@
 """Authenticated REST calls to the Genesys Cloud API with the platform's retry rules.
 
-429 honours ``Retry-After`` a bounded number of times; 401 drops the token and retries
-once; everything else becomes a typed error.
+429 honours ``Retry-After`` and 5xx and network errors back off, each a bounded number
+of times (loops that run for the whole run retry for longer through ``retry.persist``);
+401 drops the token and retries once; everything else becomes a typed error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from assist_tui.genesys.auth import Sleep, TokenProvider
+from assist_tui.genesys.backoff import Backoff
 from assist_tui.genesys.errors import AuthenticationError, ProtocolError, RateLimitedError
 from assist_tui.genesys.http_errors import network_error, raise_for_answer, retry_after_seconds
 
@@ -54,6 +56,7 @@ class GenesysApi:
         url = self.api_url + path
         retried_auth = False
         attempts = 0
+        failures = Backoff(0.25, 4.0)  # 5xx and network errors: short, jittered waits
         while True:
             token = await self.tokens.token()
             try:
@@ -65,7 +68,19 @@ class GenesysApi:
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 )
             except httpx.TransportError as exc:
-                raise network_error(exc, self._host) from None
+                if failures.attempt >= self._max_retries:
+                    raise network_error(exc, self._host) from None
+                delay = failures.next_delay()
+                log.warning(
+                    "%s: network error (%s); retrying in %.1f s", what, type(exc).__name__, delay
+                )
+                await self._sleep(delay)
+                continue
+            if response.status_code >= 500 and failures.attempt < self._max_retries:
+                delay = failures.next_delay()
+                log.warning("%s answered %d; retrying in %.1f s", what, response.status_code, delay)
+                await self._sleep(delay)
+                continue
             if response.status_code == 401 and not retried_auth:
                 # The token may have been revoked or expired early: fetch a new one, once.
                 log.info("%s answered 401; fetching a new token and retrying once", what)
@@ -102,3 +117,16 @@ class GenesysApi:
             return response.json()
         except ValueError:
             raise ProtocolError(f"{method} {path} answered with a body that is not JSON") from None
+
+    async def presigned_json(self, url: str, *, what: str) -> Any:
+        """GET a pre-signed URL and decode its JSON. No bearer token is sent: the URL
+        carries its own signature and points at a storage host, not the API."""
+        try:
+            response = await self._http.get(url, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise network_error(exc, urlsplit(url).netloc) from None
+        raise_for_answer(response, what)
+        try:
+            return response.json()
+        except ValueError:
+            raise ProtocolError(f"{what} answered with a body that is not JSON") from None

@@ -96,6 +96,8 @@ class StatusBar(TextPane):
         text.append(f"  {'reconn' if compact else 'reconnects'} {view.reconnects}")
         rejected = view.rejected
         text.append(f"  {'rej' if compact else 'rejected'} {rejected}", "red" if rejected else "")
+        if view.gaps:  # only once there is one: a clean run's bar stays as it was
+            text.append(f"  gaps {view.gaps} ({view.gap_seconds:.0f} s)", "bold yellow")
         if view.paused:
             text.append(f"  ⏸ PAUSED {view.paused}", "bold black on yellow")
         if notice:

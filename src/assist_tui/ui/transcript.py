@@ -153,6 +153,8 @@ class TranscriptView(ScrollView, can_focus=True):
             body.stylize(self._style("transcript--hit"), start, end)
         for match in PLACEHOLDER.finditer(line.text):
             body.stylize(self._style("transcript--redacted"), match.start(), match.end())
+        if line.kind == "gap":  # a marked stream gap: not speech
+            body.stylize(self._style("transcript--flag"))
         if not line.is_final:
             body.stylize(self._style("transcript--partial"))
             body.append(" …", self._style("transcript--partial"))
@@ -162,6 +164,8 @@ class TranscriptView(ScrollView, can_focus=True):
             flags.append("cut off")
         if line.bad_audio:
             flags.append("bad audio")
+        if line.backfilled:
+            flags.append("backfilled")
         if line.late:
             flags.append(f"{line.latency_ms:.0f} ms" if line.latency_ms else "late")
         if flags:
