@@ -15,6 +15,7 @@ from assist_tui.genesys.rest import GenesysApi
 from assist_tui.model import ConversationEnded, utc_now
 
 MEDIA_KINDS = ("calls", "chats", "messages", "callbacks", "emails", "videos")
+SILENT_PURPOSES = frozenset({"ivr", "acd", "workflow", "voicemail"})
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class ConversationStatus:
 
 def parse_conversation(conversation_id: str, body: Any) -> ConversationStatus:
     """Ended when every participant's media is terminated or disconnected (as on queue
-    topics); the communications are the ids of those media."""
+    topics); the communications are the ids of the media people speak on."""
     if not isinstance(body, dict):
         raise ProtocolError("the conversation lookup answered with something other than an object")
     try:
@@ -35,7 +36,9 @@ def parse_conversation(conversation_id: str, body: Any) -> ConversationStatus:
         raise ProtocolError(f"the conversation lookup answered an unusable body: {exc}") from None
     comms: list[str] = []
     for participant in body.get("participants") or []:
-        if not isinstance(participant, dict):
+        # IVR and ACD legs have communications too, but no one speaks on them: asking for
+        # their recorded transcript would only ever be refused.
+        if not isinstance(participant, dict) or participant.get("purpose") in SILENT_PURPOSES:
             continue
         for kind in MEDIA_KINDS:
             for media in participant.get(kind) or []:
