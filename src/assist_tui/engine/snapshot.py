@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from assist_tui.engine.board_types import SEVERITY_RANK, AlertView, CallAnalytics
 from assist_tui.engine.conversation import ConversationState, Line
 from assist_tui.engine.latency import LatencySummary
 from assist_tui.engine.latency_policy import LatencyPolicy
@@ -48,6 +49,13 @@ class ConversationRow:
     finals: int
     media_type: str | None = None  # voice, chat, message
     platform_sentiment: float | None = None  # Genesys speech analytics, -100 to 100
+    # The call board (issue 14): filled by the engine's analytics and rules stages.
+    started_at: datetime | None = None  # the platform's conversation start: real duration
+    analytics: CallAnalytics | None = None
+    open_alerts: int = 0
+    top_severity: str | None = None  # the highest severity among the open alerts
+    own_latency_p50_ms: float | None = None  # our processing, receive to processed
+    leaves_at: datetime | None = None  # an ended call leaves the board then (linger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ class ConversationGauges:
     own_latency: LatencySummary | None = None
     all_own_latency: LatencySummary | None = None  # every conversation
     media_type: str | None = None  # chat and messages have no audio to judge
+    analytics: CallAnalytics | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,8 @@ class EngineView:
     notices: tuple[str, ...]
     gaps: int = 0  # stream gaps so far
     gap_seconds: float = 0.0  # and the seconds they missed
+    # Alerts across every call, newest first (bounded); None: not asked for this frame.
+    alerts: tuple[AlertView, ...] | None = None
 
 
 def take_view(
@@ -197,3 +208,24 @@ def content_of(state: ConversationState) -> ConversationContent:
         insights=tuple(state.insights),
         suggestions=tuple(state.suggestions.values()),
     )
+
+
+def attention_key(row: ConversationRow) -> tuple[int, int, int, float, float]:
+    """Sort key of the call board, most in need of a supervisor first: live before ended,
+    then open alerts by their highest severity (and how many), then the lowest sentiment,
+    then the oldest call."""
+    sentiment = row.analytics.sentiment if row.analytics else None
+    start = row.started_at or row.first_seen
+    return (
+        1 if row.ended_at is not None else 0,
+        -SEVERITY_RANK.get(row.top_severity or "", 0),
+        -row.open_alerts,
+        sentiment if sentiment is not None else 0.0,
+        start.timestamp(),
+    )
+
+
+def attention_order(rows: tuple[ConversationRow, ...]) -> tuple[ConversationRow, ...]:
+    """The rows in board order (see ``attention_key``)."""
+    return tuple(sorted(rows, key=attention_key))
+
