@@ -10,7 +10,7 @@ import pytest
 
 from assist_tui.cli import main
 from assist_tui.config import (
-    CONFIG_TEMPLATE,
+    config_template,
     ConfigError,
     default_config_path,
     load_settings,
@@ -134,7 +134,7 @@ def test_template_is_private_valid_and_refuses_to_overwrite(tmp_path: Path) -> N
     path = tmp_path / "sub" / "config.toml"
     write_template(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert path.read_text() == CONFIG_TEMPLATE
+    assert path.read_text() == config_template()
     from_template = load_settings(path, env={}).settings
     assert from_template.stream.max_frame_bytes == 65536
     assert from_template.stream.source == "notifications"

@@ -19,6 +19,7 @@ from assist_tui.config import (
     LoadedSettings,
     load_settings,
     masked,
+    require_file,
     write_template,
 )
 from assist_tui.emulator.faults import FAULT_NAMES, FaultError, parse_fault
@@ -231,6 +232,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _load(args: argparse.Namespace) -> LoadedSettings:
+    if getattr(args, "config", None) is not None:
+        require_file(args.config)
     loaded = load_settings(getattr(args, "config", None), overrides=_overrides(args))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)

@@ -5,6 +5,7 @@ Every error names the key, where its value came from (file, variable or flag) an
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import stat
@@ -339,6 +340,14 @@ class BackfillSettings(_Section):
     )
 
 
+class UiSettings(_Section):
+    """The dashboard's look."""
+
+    theme: str | None = Field(
+        None, description="theme name (assist-dark, textual-light, or a file in the themes dir)"
+    )
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -355,6 +364,7 @@ class Settings(_Section):
     push: PushSettings = Field(default_factory=PushSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     backfill: BackfillSettings = Field(default_factory=BackfillSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
@@ -363,6 +373,16 @@ class Settings(_Section):
     @property
     def use_emulator(self) -> bool:
         return self.demo or not self.genesys.has_credentials
+
+    @field_validator("keys")
+    @classmethod
+    def _known_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        from assist_tui.keymap import check_keys
+
+        problems = check_keys(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class ConfigError(Exception):
@@ -382,6 +402,15 @@ class LoadedSettings:
 
 def default_config_path() -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def require_file(path: Path) -> None:
+    """A file named on the command line must exist: silently using defaults hides a typo."""
+    if not path.exists():
+        raise ConfigError(
+            f"config file {path} does not exist.\n"
+            f"fix: check the path, or create it with `assist-tui config init --config {path}`"
+        )
 
 
 def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path:
@@ -532,8 +561,10 @@ def _explain(exc: ValidationError, origins: Mapping[str, str], path: Path) -> Co
         if error["type"] == "extra_forbidden":
             section = _section_fields().get(str(loc[0])) if len(loc) > 1 else None
             known = sorted((section or Settings).model_fields)
+            near = difflib.get_close_matches(str(loc[-1]), known, n=1)
             lines.append(f"  {_describe(loc)} (in {where}): unknown key")
-            lines.append(f"    fix: remove it, or use one of: {', '.join(known)}")
+            hint = f"did you mean {near[0]!r}?" if near else "remove it; `config init` lists keys"
+            lines.append(f"    fix: {hint}")
             continue
         message = str(error["msg"]).removeprefix("Value error, ")
         shown = "" if "secret" in dotted else f" = {error.get('input')!r}"
@@ -597,148 +628,11 @@ def data_dir() -> Path:
     return Path(override) if override else platformdirs.user_data_path(APP_NAME)
 
 
-CONFIG_TEMPLATE = """\
-# assist-tui configuration.
-# Precedence: built-in defaults < this file < environment < command-line flags.
-# Environment: GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_REGION,
-# GENESYS_API_BASE_URL, GENESYS_LOGIN_BASE_URL, and ASSIST_TUI_<SECTION>_<KEY>
-# for any key below (for example ASSIST_TUI_STREAM_MAX_FRAME_BYTES=131072).
-# ASSIST_TUI_CONFIG points at another file. With no credentials, assist-tui runs
-# against its built-in emulator (demo mode).
+def config_template() -> str:
+    """The commented template, generated from the settings' own descriptions."""
+    from assist_tui.config_template import render_template
 
-[genesys]
-# Region name (us_east_1, eu_west_1, ap_southeast_2, ...) or host (mypurecloud.ie).
-region = "us_east_1"
-# OAuth client-credentials grant. Keep this file private (mode 600).
-client_id = ""
-client_secret = ""
-# For private deployments and tests only; plain http:// is allowed to loopback only.
-# api_base_url = "https://api.mypurecloud.com"
-# login_base_url = "https://login.mypurecloud.com"
-request_timeout_s = 10.0
-max_retries = 4
-
-[stream]
-# notifications | transcription | transcripts | insights | conversations-stream
-source = "notifications"
-heartbeat_interval_s = 30.0   # the platform's heartbeat period
-heartbeat_tolerance = 2.5     # missed periods before the socket is declared dead
-ping_idle_s = 20.0            # send {"message": "ping"} after this long without traffic
-max_frame_bytes = 65536       # larger frames are rejected before parsing
-backoff_base_s = 0.25
-backoff_cap_s = 5.0           # reconnect delays: decorrelated jitter, capped here
-healthy_after_s = 60.0        # a connection this old resets the backoff (a proven one at once)
-channel_refresh_margin_s = 3600.0
-topics_per_channel = 1000
-
-[dialect]
-# Options of the seed dialects (stream.source other than notifications).
-ack_timeout_s = 5.0           # wait this long for "subscribed"
-language = "en-US"            # transcription language, xx-XX
-model = ""                    # transcription model id, sent only if set
-redaction = "none"            # transcription server-side redaction: pii | custom | none
-max_concurrent_streams = 4    # transcription streams the tenant allows, 1-10
-include_audio_metrics = true
-media_types = ["voice", "chat"]   # transcripts
-insight_types = ["knowledge_recommendation", "sentiment_alert", "compliance_flag"]
-min_confidence = 0.0          # insights confidence window
-max_confidence = 1.0
-ping_interval_s = 20.0        # WebSocket ping period; no pong within the timeout: reconnect
-ping_timeout_s = 20.0
-max_message_bytes = 1048576
-
-[discovery]
-queues = []                   # queue ids to watch; empty means every queue seen
-lookback_hours = 24.0
-page_size = 100
-
-[emulator]
-host = "127.0.0.1"
-port = 0                      # 0 picks a free port
-concurrent = 3                # conversations live at once
-speed = 1.0
-heartbeat_interval_s = 30.0
-token_lifetime_s = 86400
-replay_window_s = 30.0        # 0 behaves like Genesys: nothing replayed on reconnect
-timing = "live"               # live: partials at once; platform: finals in groups, as Genesys
-group_window_s = 35.0         # platform timing: transcripts published within this window
-status_interval_s = 300.0     # platform timing: status-only message per session this often
-digital = false               # also rotate a web chat and a messaging thread (no audio)
-# socket_closing_lead_s = 60.0  # socket_closing warning ahead of the close (live 0.5, platform 60)
-
-[quality]
-min_snr_db = 15.0             # good at or above; bad below bad_snr_db
-max_jitter_ms = 50.0
-max_packet_loss_pct = 2.0
-min_mos = 3.5
-bad_snr_db = 10.0
-bad_jitter_ms = 100.0
-bad_packet_loss_pct = 4.0
-bad_mos = 3.0
-expected_language = "en-US"
-codecs = ["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/ulaw"]
-poll_interval_s = 10.0        # media statistics polling on the Notifications path
-poll_budget_per_minute = 60   # shared by all conversations: the API is rate limited
-send_bad_audio_to_webhook = false
-
-[latency]
-warn_ms = 500.0               # seed dialects: they stream each utterance at once
-# drop_ms = 800.0             # off by default; drops (and counts) later events
-notifications_warn_ms = 40000.0   # the platform publishes finals in groups within ~35 s
-drop_on_notifications = false     # drop_ms on the Notifications source too
-own_warn_ms = 250.0           # assist-tui's own processing time, shown apart
-window = 2000
-
-[redaction]
-mode = "pii"                  # or "none"
-# Categories: CARD CVV EXPIRY ACCOUNT SORTCODE ROUTING IBAN SSN NINO DOB EMAIL PHONE
-# ADDRESS POSTCODE NAME. Every one is redacted unless listed here:
-disabled = []                 # e.g. ["NAME", "ADDRESS"]
-hold_s = 2.0                  # a final ending inside a digit run waits this long at most
-
-[nlp]
-# rules_file = "/path/to/rules.toml"   # the built-in rules if unset
-speakers = ["customer"]
-cooldown_s = 3.0
-context_tokens = 12
-trained_pipeline = "en_core_web_sm"   # used for entities only if installed
-
-[webhook]
-# url = "https://knowledge.example.com/ingest"
-# api_key = ""
-timeout_s = 10.0
-max_attempts = 50
-interruption_hold_s = 2.0
-max_in_flight = 8            # deliveries at once; each conversation's stay in order
-
-[push]
-enabled = true
-max_in_flight = 5
-# participant-attributes: PATCH the agent participant's attributes (public API; agent
-# scripts can show them). seed: POST /api/v2/interactions/events/agent/assist (seed 004;
-# not a public Genesys API). none: show suggestions here only.
-target = "participant-attributes"
-
-[audit]
-# path = "/var/lib/assist-tui/audit.sqlite3"   # the platform data dir if unset
-flush_interval_s = 0.2
-keyed = true                  # HMAC-SHA256 chain; the key is made at the first run
-# key_file = "/etc/assist-tui/audit.key"      # audit.key beside this file if unset
-checkpoint_records = 1000     # the head hash goes to the log this often...
-checkpoint_s = 60.0           # ...or this often, whichever comes first
-
-[backfill]
-# After a stream gap, a call's missing speech comes from its recorded transcript.
-enabled = true
-wait_s = 900.0                # keep asking this long after the call ends
-retry_s = 30.0                # ask again this often until it is ready
-slack_s = 40.0                # phrases ending this long before a gap may belong to it
-
-[keys]
-# Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,
-# audit, export, filter, theme, help, quit, screenshot. For example:
-# pause = "space"
-"""
+    return render_template(Settings)
 
 
 def write_template(path: Path, *, force: bool = False) -> None:
@@ -748,5 +642,5 @@ def write_template(path: Path, *, force: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(CONFIG_TEMPLATE)
+        handle.write(config_template())
     os.chmod(path, 0o600)

@@ -29,6 +29,7 @@ from assist_tui.engine.remote import EngineProcess
 from assist_tui.engine.snapshot import ConversationContent, ConversationRow, EngineView
 from assist_tui.engine.supervisor import EngineSupervisor, Runnable
 from assist_tui.files import private_dir, private_file, private_output
+from assist_tui.ui import theme_choice
 from assist_tui.ui.panes import (
     NARROW_WIDTH,
     ConversationTable,
@@ -103,6 +104,7 @@ class AssistApp(App[None]):
         self.first_frame_s: float | None = None
         self.frame_seconds: deque[float] = deque(maxlen=10_000)
         self._frame = 0
+        self._theme_cycle: list[str] = []
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Speaker colours for themes (Textual's own included) that do not set them."""
@@ -130,7 +132,14 @@ class AssistApp(App[None]):
             self.register_theme(theme)
         for problem in loaded.problems:
             self.notify(f"{problem}; using the built-in themes", severity="warning", timeout=8)
-        self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self._theme_cycle = [theme.name for theme in loaded.themes]  # built-in, then user's
+        configured = self.settings.ui.theme
+        if configured and configured not in self.available_themes:
+            self.notify(f"[ui] theme {configured!r} is not a theme here", severity="warning")
+        remembered = theme_choice.read_state(theme_choice.state_path())
+        self.theme = theme_choice.start_theme(
+            list(self.available_themes), configured, remembered, DEFAULT_THEME
+        )
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self.query_one("#conv-filter", Input).display = False
@@ -441,10 +450,10 @@ class AssistApp(App[None]):
             self.query_one(ConversationTable).focus()
 
     def action_theme(self) -> None:
-        ours = [n for n in self.available_themes if n.startswith("assist-")] or ["textual-dark"]
-        index = ours.index(self.theme) if self.theme in ours else -1
-        self.theme = ours[(index + 1) % len(ours)]
-        self.notify(f"theme: {self.theme}")
+        cycle = self._theme_cycle or ["textual-dark"]
+        self.theme = theme_choice.next_theme(self.theme, cycle)
+        theme_choice.remember(theme_choice.state_path(), self.theme, self.settings.ui.theme)
+        self.notify(f"theme: {self.theme} (remembered)")
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):
