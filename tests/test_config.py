@@ -10,8 +10,8 @@ import pytest
 
 from assist_tui.cli import main
 from assist_tui.config import (
-    config_template,
     ConfigError,
+    config_template,
     default_config_path,
     load_settings,
     write_template,

@@ -57,7 +57,7 @@ def test_demo_in_tmux_shows_transcript_hits_and_audit(tmp_path: Path) -> None:
         screen = wait_for(session, ("→ agent",), timeout=60)
         assert "hits and suggestions" in screen
         subprocess.run(["tmux", "send-keys", "-t", session, "l"], check=True)
-        screen = wait_for(session, ("Audit log", "final_utterance"))
+        screen = wait_for(session, ("Audit log", "final_utterance", "final · "))
         assert "chain: intact" in wait_for(session, ("chain: intact",))
         subprocess.run(["tmux", "send-keys", "-t", session, "Escape"], check=True)
         wait_for(session, ("transcript",))

@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 import time as clock
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -301,6 +301,36 @@ class AuditReader(_Records):
     def close(self) -> None:
         self._conn.close()
 
+    def page(
+        self,
+        *,
+        before_seq: int | None = None,
+        after_seq: int | None = None,
+        kinds: Sequence[str] = (),
+        exclude_kinds: Sequence[str] = (),
+        text: str = "",
+        limit: int = 200,
+    ) -> list[AuditRecord]:
+        """One page, newest first, by keyset (audit/browse.py)."""
+        from assist_tui.audit.browse import page
+
+        with self._lock:
+            return page(
+                self._conn,
+                before_seq=before_seq,
+                after_seq=after_seq,
+                kinds=kinds,
+                exclude_kinds=exclude_kinds,
+                text=text,
+                limit=limit,
+            )
+
+    def kinds(self) -> list[str]:
+        """The kinds present, read from the kind index (cheap on a large store)."""
+        from assist_tui.audit.browse import kinds_present
+
+        with self._lock:
+            return kinds_present(self._conn)
 
 def _select(
     conn: sqlite3.Connection,

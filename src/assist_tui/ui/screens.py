@@ -1,30 +1,21 @@
-"""Screens beyond the dashboard: subscribe dialog, confirmation, audit log."""
+"""Screens beyond the dashboard: subscribe dialog, confirmation (the audit log is in
+audit_browser.py, re-exported here)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-from pathlib import Path
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, SelectionList, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from assist_tui.audit.export import export
-from assist_tui.audit.opening import verify_key
-from assist_tui.audit.store import AuditReader, canonical
-from assist_tui.audit.verify import verify_store
-from assist_tui.config import AuditSettings, ConfigError
-from assist_tui.engine.link import EngineCommandError, EngineStopped
-from assist_tui.files import private_dir, private_output
 from assist_tui.model import LiveConversation
+from assist_tui.ui.audit_browser import AuditScreen as AuditScreen
 
 CONVERSATION_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
 
@@ -146,119 +137,3 @@ class SubscribeScreen(ModalScreen[list[str]]):
 
     def action_cancel(self) -> None:
         self.dismiss([])
-
-
-class AuditScreen(Screen[None]):
-    """The audit store as a live table: filter, chain verification, export.
-
-    The engine writes the store; this screen reads it (``flush`` asks the engine to
-    commit what it holds first, so the table is current)."""
-
-    BINDINGS = [
-        Binding("escape,l", "app.pop_screen", "Back"),
-        Binding("/", "focus_filter", "Filter"),
-        Binding("v", "verify", "Verify chain"),
-        Binding("x", "export", "Export (jsonl)"),
-    ]
-    LIMIT = 1000
-
-    def __init__(
-        self,
-        path: Path,
-        export_dir: Path,
-        flush: Callable[[], Awaitable[None]],
-        audit: AuditSettings | None = None,
-    ) -> None:
-        super().__init__()
-        self.audit_settings = audit or AuditSettings()
-        self.store = AuditReader(path)
-        self._flush_engine = flush
-        self.export_dir = export_dir
-        self._last_seq = 0
-        self._filter = ""
-
-    def compose(self) -> ComposeResult:
-        yield Static("Audit log", id="audit-title")
-        yield Input(placeholder="filter: conversation id, kind or any text", id="audit-filter")
-        yield Static("chain: not verified yet (v)", id="chain")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    async def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in ("seq", "time", "kind", "conversation", "actor", "data"):
-            table.add_column(name, key=name)
-        await self.poll()
-        self.set_interval(1.0, self.poll)
-        self.action_verify()
-        table.focus()
-
-    def on_unmount(self) -> None:
-        self.store.close()
-
-    async def _flush(self) -> None:
-        try:
-            await self._flush_engine()
-        except (EngineCommandError, EngineStopped) as exc:  # what is committed still shows
-            self.query_one("#audit-title", Static).update(f"Audit log (engine: {exc})")
-
-    async def poll(self) -> None:
-        """Append records written since the last poll (live tail of the store)."""
-        await self._flush()
-        table = self.query_one(DataTable)
-        for record in self.store.records(after_seq=self._last_seq, limit=self.LIMIT):
-            self._last_seq = record.seq
-            text = f"{record.kind} {record.conversation or ''} {record.actor} {record.data}"
-            if self._filter and self._filter not in text.lower():
-                continue
-            table.add_row(
-                str(record.seq),
-                record.time[11:19],
-                record.kind,
-                (record.conversation or "")[:8],
-                record.actor,
-                Text(canonical(record.data)[:160]),
-                key=str(record.seq),
-            )
-        while table.row_count > self.LIMIT:
-            table.remove_row(next(iter(table.rows)))
-        if table.row_count:
-            table.move_cursor(row=table.row_count - 1)
-
-    @on(Input.Submitted, "#audit-filter")
-    @on(Input.Changed, "#audit-filter")
-    async def _filtered(self, event: Input.Changed | Input.Submitted) -> None:
-        self._filter = event.value.strip().lower()
-        self.query_one(DataTable).clear()
-        self._last_seq = 0
-        await self.poll()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#audit-filter", Input).focus()
-
-    @work(exclusive=True, group="verify")
-    async def action_verify(self) -> None:
-        await self._flush()
-        try:
-            key = verify_key(self.audit_settings)
-        except ConfigError as exc:  # an unreadable key: say so, never crash the screen
-            self.query_one("#chain", Static).update(Text(f"chain: {exc}", style="bold red"))
-            return
-        result = await asyncio.to_thread(verify_store, self.store.path, key)
-        if result.ok:
-            text = Text(f"chain: intact ({result.records} records)", style="green")
-        else:
-            text = Text(
-                f"chain: BROKEN at record {result.first_bad_seq}: {result.problem}",
-                style="bold red",
-            )
-        self.query_one("#chain", Static).update(text)
-
-    async def action_export(self) -> None:
-        private_dir(self.export_dir)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.export_dir / f"audit-{stamp}.jsonl"
-        await self._flush()
-        with private_output(path) as handle:
-            count = export(self.store.records(), handle, "jsonl")
-        self.notify(f"exported {count} record(s) to {path}")
