@@ -12,8 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from assist_tui.audit.export import export
@@ -24,6 +23,7 @@ from assist_tui.config import AuditSettings, ConfigError
 from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.files import private_dir, private_output
 from assist_tui.ui.audit_summary import local_time, record_text, summary
+from assist_tui.ui.detail_screen import RecordScreen as RecordScreen
 
 DELIVERY = "webhook_delivery"
 
@@ -41,30 +41,6 @@ def parse_filter(text: str) -> tuple[list[str], list[str], str]:
         else:
             words.append(word)
     return kinds, excluded, " ".join(words)
-
-
-class RecordScreen(ModalScreen[None]):
-    """One whole record (or any long text): every field, scrollable; ``c`` copies it."""
-
-    BINDINGS = [
-        Binding("escape,enter,q", "dismiss", "Close"),
-        Binding("c", "copy", "Copy"),
-    ]
-
-    def __init__(self, title: str, body: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.body = body
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="record-dialog"):
-            yield Static(Text(self.title_text, style="bold"), id="record-title")
-            yield Static(Text(self.body), id="record-body")
-        yield Footer()
-
-    def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.body)
-        self.notify("copied to the clipboard")
 
 
 class FilterInput(Input):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
@@ -19,6 +20,8 @@ from assist_tui.engine.snapshot import (
 from assist_tui.model import StreamState
 from assist_tui.ui.audio_gauges import AUDIO_BADGES, audio_text
 from assist_tui.ui.audio_gauges import latency_text as latency_block
+from assist_tui.ui.detail_screen import RecordScreen
+from assist_tui.ui.entry_detail import entry_text
 from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
@@ -173,14 +176,37 @@ class HitsTable(KeyedList):
     SEVERITY = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
     OUTCOME = {"delivered": "green", "failed": "red", "conversation inactive": "yellow"}
 
+    BINDINGS = [
+        Binding("enter", "open_entry", "Open whole", show=False),
+        Binding("c", "copy_entry", "Copy", show=False),
+    ]
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(self.COLUMNS, id=id)
         self._for: tuple[object, ...] | None = None
+        self.content: ConversationContent | None = None  # for Enter and c (entry_detail.py)
+
+    def _entry(self) -> tuple[str, str] | None:
+        settings = getattr(self.app, "settings", None)
+        target = settings.push.target if settings is not None else ""
+        return entry_text(self.content, self.selected, target)
+
+    def action_open_entry(self) -> None:
+        found = self._entry()
+        if found is not None:
+            self.app.push_screen(RecordScreen(*found))
+
+    def action_copy_entry(self) -> None:
+        found = self._entry()
+        if found is not None:
+            self.app.copy_to_clipboard(f"{found[0]}\n{found[1]}")
+            self.notify("copied to the clipboard")
 
     def sync_content(
         self, state: ConversationContent | None, *, new_conversation: bool = False
     ) -> None:
         """Show ``state``'s entries; for a ``new_conversation`` the cursor starts at the top."""
+        self.content = state
         if state is None:
             self._for = None
             self.sync({})
