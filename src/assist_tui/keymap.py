@@ -23,6 +23,7 @@ BINDING_IDS: dict[str, str] = {
     "quit": "q",
     "screenshot": "f8",
     "restart_engine": "R",
+    "notices": "n",
 }
 
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")

@@ -30,6 +30,7 @@ from assist_tui.engine.snapshot import ConversationContent, ConversationRow, Eng
 from assist_tui.engine.supervisor import EngineSupervisor, Runnable
 from assist_tui.files import private_dir, private_file, private_output
 from assist_tui.ui import theme_choice
+from assist_tui.ui.notices import NoticeLog, NoticesScreen
 from assist_tui.ui.panes import (
     NARROW_WIDTH,
     ConversationTable,
@@ -73,6 +74,7 @@ class AssistApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("f8", "save_screenshot", "Screenshot", id="screenshot", show=False),
         Binding("R", "restart_engine", "Restart engine", id="restart_engine", show=False),
+        Binding("n", "notices", "Notices", id="notices", show=False),
     ]
 
     def __init__(
@@ -105,6 +107,7 @@ class AssistApp(App[None]):
         self.frame_seconds: deque[float] = deque(maxlen=10_000)
         self._frame = 0
         self._theme_cycle: list[str] = []
+        self.notices = NoticeLog()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Speaker colours for themes (Textual's own included) that do not set them."""
@@ -131,11 +134,11 @@ class AssistApp(App[None]):
         for theme in loaded.themes:
             self.register_theme(theme)
         for problem in loaded.problems:
-            self.notify(f"{problem}; using the built-in themes", severity="warning", timeout=8)
+            self.notices.add(f"{problem}; using the built-in themes")
         self._theme_cycle = [theme.name for theme in loaded.themes]  # built-in, then user's
         configured = self.settings.ui.theme
         if configured and configured not in self.available_themes:
-            self.notify(f"[ui] theme {configured!r} is not a theme here", severity="warning")
+            self.notices.add(f"[ui] theme {configured!r} is not a theme here; the default is used")
         remembered = theme_choice.read_state(theme_choice.state_path())
         self.theme = theme_choice.start_theme(
             list(self.available_themes), configured, remembered, DEFAULT_THEME
@@ -223,7 +226,7 @@ class AssistApp(App[None]):
             return  # the dashboard is being torn down
         link = self.link
         if link is None:
-            status.update_from(self.view, self.label, self.notice, down=self._down())
+            status.update_from(self.view, self.label, self._status_notice(), down=self._down())
             self._frame_drawn(time.perf_counter())
             return
         self._frame += 1
@@ -250,15 +253,14 @@ class AssistApp(App[None]):
 
     def _show(self, view: EngineView, selected: str | None) -> None:
         self.view = view
-        for notice in view.notices:
-            self.notice = notice
-            self.notify(notice, timeout=8)
+        for notice in view.notices:  # to the notices screen (n), counted on the status bar
+            self.notices.add(notice)
         table = self.query_one(ConversationTable)
         with self.batch_update():
             if view.rows is not None:
                 self._rows_due = False
                 self.rows = view.rows
-                self.query_one(StatusBar).update_from(view, self.label, self.notice)
+                self.query_one(StatusBar).update_from(view, self.label, self._status_notice())
                 table.sync_rows(view.rows, self._filter)
             if table.selected != selected:
                 self._frame_due.set()  # the selection moved meanwhile: its own frame follows
@@ -479,6 +481,13 @@ class AssistApp(App[None]):
             )
         else:
             self.exit()
+
+    def _status_notice(self) -> str:
+        """The engine's failure if any, else the notice count (the prose is on ``n``)."""
+        return self.notice or self.notices.badge()
+
+    def action_notices(self) -> None:
+        self.push_screen(NoticesScreen(self.notices))
 
     def action_save_screenshot(self) -> None:
         private_dir(self.export_dir)
