@@ -140,6 +140,14 @@ async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) 
         cid = app.query_one(ConversationTable).selected
         assert cid is not None
         await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "audit log keeps every record" in str(app.screen.query_one("#question").render())
+        await pilot.press("n")  # asked first: no leaves it followed
+        await pilot.pause(0.3)
+        assert row(app, cid) is not None
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await until(pilot, lambda: row(app, cid) is None)
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SubscribeScreen), 20)

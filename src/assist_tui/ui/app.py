@@ -358,12 +358,18 @@ class AssistApp(App[None]):
         self.notify(f"subscribed {len(picked) - len(rejected)} conversation(s)")
         await self._show_rows_now()
 
+    @work(exclusive=True, group="unsubscribe")
     async def action_unsubscribe(self) -> None:
         link = self._require_link()
         cid = self._selected_id()
         if link is None or cid is None:
             return
-        await self._command(link.unsubscribe([cid]), f"unsubscribed {cid[:8]}")
+        question = (
+            f"Stop following {cid[:8]}? Its transcript and hits leave the screen; the audit "
+            "log keeps every record of it, and s subscribes it again."
+        )
+        if await self.push_screen_wait(ConfirmScreen(question)):
+            await self._command(link.unsubscribe([cid]), f"unsubscribed {cid[:8]}")
 
     async def action_pause(self) -> None:
         link = self._require_link()
