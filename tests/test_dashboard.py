@@ -193,8 +193,9 @@ async def test_export_filter_theme_help_and_screenshot(tmp_path: Path) -> None:
         assert app.theme != before and app.theme.startswith("assist-")
         await pilot.press("question_mark")
         await pilot.pause(0.2)
-        assert app.screen.query("HelpPanel")
+        assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("question_mark")
+        await pilot.pause(0.1)
         await pilot.press("f8")
         assert any((tmp_path / "exports").glob("*.svg"))
         table = app.query_one(ConversationTable)

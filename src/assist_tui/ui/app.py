@@ -30,6 +30,7 @@ from assist_tui.engine.snapshot import ConversationContent, ConversationRow, Eng
 from assist_tui.engine.supervisor import EngineSupervisor, Runnable
 from assist_tui.files import private_dir, private_file, private_output
 from assist_tui.ui import theme_choice
+from assist_tui.ui.help_screen import HelpScreen, bound_keys, palette_commands
 from assist_tui.ui.notices import NoticeLog, NoticesScreen
 from assist_tui.ui.panes import (
     NARROW_WIDTH,
@@ -464,10 +465,7 @@ class AssistApp(App[None]):
         self.notify(f"theme: {self.theme} (remembered)")
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        self.push_screen(HelpScreen(bound_keys(self)))
 
     def action_restart_engine(self) -> None:
         if self.supervisor.failure is None:
@@ -502,16 +500,9 @@ class AssistApp(App[None]):
         self.notify(f"screenshot saved to {path}")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every key binding is also a command-palette entry."""
-        commands = list(super().get_system_commands(screen))
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action not in ("quit",):
-                commands.append(
-                    SystemCommand(
-                        binding.description, f"key {binding.key}", self._runner(binding.action)
-                    )
-                )
-        return commands
+        """Every action once, saying what it does (help_screen.ACTIONS); Textual's own
+        Theme, Screenshot and Keys entries give way to ours."""
+        return palette_commands(self, super().get_system_commands(screen), self._runner)
 
     def _runner(self, action: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
