@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -164,8 +164,10 @@ class AssistApp(App[None]):
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW_WIDTH, "narrow")
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: this handler runs before App's own updates ``self.size``, so
+        # reading that kept the previous width (narrow stayed narrow after growing again).
+        self.set_class(event.size.width < NARROW_WIDTH, "narrow")
 
     async def _run_engine(self) -> None:
         await self.supervisor.run(lambda: EngineProcess.start(self.settings), self._engine_link)

@@ -168,13 +168,18 @@ class TranscriptView(ScrollView, can_focus=True):
             flags.append("backfilled")
         if line.late:
             flags.append(f"{line.latency_ms:.0f} ms" if line.latency_ms else "late")
-        if flags:
-            text.append(f"  [{', '.join(flags)}]", self._style("transcript--flag"))
         console = self.app.console
         label_width = 6
-        body_lines = text[label_width:].wrap(
-            console, max(width - label_width - 1, 8), overflow="fold"
-        )
+        room = max(width - label_width - 1, 8)
+        body_lines = text[label_width:].wrap(console, room, overflow="fold")
+        if flags:  # the tag is one unit: on the last line if it fits whole, else on its own
+            tag = Text(f"[{', '.join(flags)}]", self._style("transcript--flag"))
+            last = body_lines[-1] if body_lines else Text()
+            if body_lines and last.cell_len + 2 + tag.cell_len <= room:
+                last.append("  ")
+                last.append_text(tag)
+            else:
+                body_lines.extend(tag.wrap(console, room, overflow="fold"))
         strips = []
         for index, wrapped in enumerate(body_lines):
             prefix = text[:label_width] if index == 0 else Text(" " * label_width)
