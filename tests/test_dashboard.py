@@ -139,6 +139,9 @@ async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) 
     async with dashboard(tmp_path) as (app, pilot):
         cid = app.query_one(ConversationTable).selected
         assert cid is not None
+        await until(pilot, lambda: (r := row(app, cid)) is not None and r.finals > 0, 20)
+        before = row(app, cid)
+        assert before is not None
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "audit log keeps every record" in str(app.screen.query_one("#question").render())
@@ -159,6 +162,9 @@ async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) 
         await pilot.press("enter")  # the filter left one: enter takes it
         await until(pilot, lambda: row(app, cid) is not None)
         assert (await audit_kinds(app)).count("subscribe") >= 3
+        again = row(app, cid)  # the same call continues: its transcript and its time
+        assert again is not None and again.finals >= before.finals
+        assert again.first_seen == before.first_seen
 
 
 async def test_audit_screen_verifies_and_exports(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -22,6 +23,7 @@ from typing import Any
 from assist_tui.audit.opening import open_store
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
+from assist_tui.engine import parked
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.ipc import COMMANDS, read_message, write_message
 from assist_tui.engine.link import reason_of
@@ -45,8 +47,9 @@ class _Answering:
         self.tasks: set[asyncio.Task[None]] = set()
         self.handlers: dict[str, Callable[..., Awaitable[Any]]] = {
             "view": self._view,
-            "subscribe": engine.subscribe,
-            "unsubscribe": engine.unsubscribe,
+            # parked.py: an unsubscribed call's state is kept for a resubscribe.
+            "subscribe": functools.partial(parked.subscribe, engine),
+            "unsubscribe": functools.partial(parked.unsubscribe, engine),
             "live_conversations": engine.live_conversations,
             "pause": self._sync(engine.pause),
             "resume": self._sync(engine.resume),

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from assist_tui.engine import parked
 from assist_tui.engine.snapshot import EngineView, take_view
 from assist_tui.model import LiveConversation, SubscriptionRejected
 
@@ -80,11 +81,11 @@ class LocalLink:
 
     async def subscribe(self, conversation_ids: list[str]) -> list[SubscriptionRejected]:
         async with refused():
-            return await self.engine.subscribe(conversation_ids)
+            return await parked.subscribe(self.engine, conversation_ids)
 
     async def unsubscribe(self, conversation_ids: list[str]) -> None:
         async with refused():
-            await self.engine.unsubscribe(conversation_ids)
+            await parked.unsubscribe(self.engine, conversation_ids)
 
     async def live_conversations(self) -> list[LiveConversation]:
         async with refused():
