@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from assist_tui.ui.alerts_pane import AlertsPane
 from assist_tui.ui.app import AssistApp
-from assist_tui.ui.panes import ConversationTable, HitsTable
+from assist_tui.ui.board import ConversationTable
+from assist_tui.ui.panes import HitsTable
 from assist_tui.ui.transcript import TranscriptView
 
+from .scripted_board import NOW, ScriptedBoard
 from .scripted_engine import scripted_engine
 from .test_dashboard import demo_settings
 
@@ -29,8 +32,12 @@ SnapCompare = Callable[..., bool]
 def scripted_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AssistApp:
     monkeypatch.setenv("TZ", "UTC")  # times on screen do not depend on the machine
     time.tzset()
+    # Live calls' durations tick from the board's clock: fixed here.
+    monkeypatch.setattr(ConversationTable, "clock", staticmethod(lambda: NOW))
     engine = asyncio.run(scripted_engine(tmp_path))
-    return AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+    app = AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+    app.link = ScriptedBoard(engine, app.label)  # the board's figures, alerts and commands
+    return app
 
 
 async def settled(pilot: Pilot[Any]) -> None:
@@ -42,6 +49,7 @@ async def settled(pilot: Pilot[Any]) -> None:
             table.row_count == 3
             and app.query_one(TranscriptView)._rows
             and app.query_one(HitsTable).row_count
+            and app.query_one(AlertsPane).row_count == 4
         ):
             break
         await pilot.pause(0.02)

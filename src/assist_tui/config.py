@@ -339,6 +339,16 @@ class BackfillSettings(_Section):
     )
 
 
+class UiSettings(_Section):
+    """The dashboard: who acknowledges alerts, and how high ones get attention."""
+
+    supervisor: str = Field("", description="name on acknowledgements (the OS user if empty)")
+    bell: bool = Field(False, description="ring the terminal bell on a high or critical alert")
+    desktop_notify: bool = Field(
+        False, description="notify-send (when on PATH) on a high or critical alert"
+    )
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -355,6 +365,7 @@ class Settings(_Section):
     push: PushSettings = Field(default_factory=PushSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     backfill: BackfillSettings = Field(default_factory=BackfillSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
@@ -733,6 +744,11 @@ enabled = true
 wait_s = 900.0                # keep asking this long after the call ends
 retry_s = 30.0                # ask again this often until it is ready
 slack_s = 40.0                # phrases ending this long before a gap may belong to it
+
+[ui]
+# supervisor = "jane.doe"      # the name on alert acknowledgements (the OS user if unset)
+bell = false                  # terminal bell on a high or critical alert
+desktop_notify = false        # notify-send (when installed) on a high or critical alert
 
 [keys]
 # Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,
