@@ -21,7 +21,7 @@ from assist_tui.ui.board import ConversationTable
 from assist_tui.ui.panes import HitsTable
 from assist_tui.ui.transcript import TranscriptView
 
-from .scripted_board import NOW, ScriptedBoard
+from .scripted_board import NOW, TOMAS, ScriptedBoard
 from .scripted_engine import scripted_engine
 from .test_dashboard import demo_settings
 
@@ -80,3 +80,48 @@ def test_help_screen(snap_compare: SnapCompare, scripted_app: AssistApp) -> None
         await pilot.pause(0.3)
 
     assert snap_compare(scripted_app, terminal_size=(140, 40), run_before=help_open)
+
+
+def test_alerts_pane_narrow(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    """The alerts pane focused at 80x24, its cursor on an older alert."""
+
+    async def alerts_focused(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        pilot.app.query_one(AlertsPane).focus()
+        await pilot.press("down")
+        await pilot.pause(0.3)
+
+    assert snap_compare(scripted_app, terminal_size=(80, 24), run_before=alerts_focused)
+
+
+def test_board_after_acknowledge_wide(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    """Owen's critical alert acknowledged: the pane names who, the board reorders."""
+
+    async def acknowledged(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        pilot.app.query_one(AlertsPane).focus()
+        await pilot.press("a")
+        for _ in range(100):
+            if pilot.app.query_one(AlertsPane).cells_at(0)[-1][0].startswith("✓"):
+                break
+            await pilot.pause(0.02)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.3)
+
+    assert snap_compare(scripted_app, terminal_size=(140, 40), run_before=acknowledged)
+
+
+def test_ended_calls_view(snap_compare: SnapCompare, scripted_app: AssistApp) -> None:
+    """A call that left the board, listed by E for reopening."""
+
+    async def ended_view(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        link = pilot.app.link
+        assert isinstance(link, ScriptedBoard)
+        link.leave(TOMAS)
+        pilot.app._rows_due = True  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        await pilot.press("E")
+        await pilot.pause(0.5)
+
+    assert snap_compare(scripted_app, terminal_size=(140, 40), run_before=ended_view)

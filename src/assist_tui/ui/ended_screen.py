@@ -58,7 +58,7 @@ class EndedScreen(ModalScreen[str | None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(id="ended-dialog"):
             yield Static(f"ended calls ({len(self.rows)}): Enter reopens, Esc goes back")
             if not self.rows:
                 yield Static("no ended calls have left the board yet", classes="hint")
