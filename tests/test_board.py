@@ -200,3 +200,21 @@ def test_the_supervisor_is_the_configured_name_or_the_os_user() -> None:
     assert supervisor_name(UiSettings(supervisor=" dana.k ")) == "dana.k"
     assert supervisor_name(UiSettings()) not in ("", None)
     assert T0 < NOW
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((80, 24), ["agent", "!", "sent"]),
+        ((120, 30), ["agent", "!", "sent", "queue", "time", "talk", ""]),
+        ((140, 40), ["agent", "!", "sent", "queue", "time", "talk", "audio", ""]),
+        ((180, 40), [c.title for c in ConversationTable.COLUMNS]),
+    ],
+)
+async def test_the_board_takes_the_room_it_needs(
+    tmp_path: Path, size: tuple[int, int], expected: list[str]
+) -> None:
+    async with board_app(tmp_path, size=size) as (app, pilot, _):
+        table = app.query_one(ConversationTable)
+        shown = [table.COLUMNS[i].title for i, _ in table._shown_columns(table.size.width)]
+        assert shown == expected

@@ -35,7 +35,9 @@ def scripted_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AssistApp:
     # Live calls' durations tick from the board's clock: fixed here.
     monkeypatch.setattr(ConversationTable, "clock", staticmethod(lambda: NOW))
     engine = asyncio.run(scripted_engine(tmp_path))
-    app = AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+    # A fixed supervisor: the OS user would make the acknowledgement differ by machine.
+    settings = demo_settings(ui={"supervisor": "sam.lee"})
+    app = AssistApp(settings, export_dir=tmp_path / "exports", engine=engine)
     app.link = ScriptedBoard(engine, app.label)  # the board's figures, alerts and commands
     return app
 

@@ -26,8 +26,8 @@ class AlertsPane(KeyedList):
     COLUMNS = (
         Column("when", 8, keep=4),
         Column("sev", 4, keep=2),
-        Column("alert", 14, keep=0, flex=True),
-        Column("call", 9, keep=1),
+        Column("alert", 12, keep=0, flex=True),
+        Column("call", 8, keep=1),
         Column("ack", 8, keep=3),
     )
     BINDINGS = [

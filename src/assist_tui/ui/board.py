@@ -77,7 +77,7 @@ class ConversationTable(KeyedList):
         Column("agent", 12, keep=0),
         Column("!", 3, keep=1),
         Column("sent", 6, keep=2),
-        Column("queue", 10, keep=3),
+        Column("queue", 9, keep=3),
         Column("time", 5, keep=4),
         Column("talk", 7, keep=5),
         Column("audio", 8, keep=6),
