@@ -214,7 +214,7 @@ def test_the_supervisor_is_the_configured_name_or_the_os_user() -> None:
 async def test_the_board_takes_the_room_it_needs(
     tmp_path: Path, size: tuple[int, int], expected: list[str]
 ) -> None:
-    async with board_app(tmp_path, size=size) as (app, pilot, _):
+    async with board_app(tmp_path, size=size) as (app, _pilot, _):
         table = app.query_one(ConversationTable)
         shown = [table.COLUMNS[i].title for i, _ in table._shown_columns(table.size.width)]
         assert shown == expected
