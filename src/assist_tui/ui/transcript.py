@@ -193,6 +193,10 @@ class TranscriptView(ScrollView, can_focus=True):
     def scroll_to_moment(self, utterance_id: str | None, offset_ms: int | None) -> bool:
         """Scroll so the line ``utterance_id`` (else the first line at or after
         ``offset_ms`` into the call) is at the top; False if no line matches."""
+        if utterance_id is not None and not any(
+            line.utterance_id == utterance_id for line in self._lines
+        ):
+            utterance_id = None  # that line is gone (a partial replaced): go by the offset
         row = 0
         for line in self._lines:
             matches = (utterance_id is not None and line.utterance_id == utterance_id) or (
