@@ -341,10 +341,15 @@ class BackfillSettings(_Section):
 
 
 class UiSettings(_Section):
-    """The dashboard's look."""
+    """The dashboard: its look, who acknowledges alerts, and how high ones get attention."""
 
     theme: str | None = Field(
         None, description="theme name (assist-dark, textual-light, or a file in the themes dir)"
+    )
+    supervisor: str = Field("", description="name on acknowledgements (the OS user if empty)")
+    bell: bool = Field(False, description="ring the terminal bell on a high or critical alert")
+    desktop_notify: bool = Field(
+        False, description="notify-send (when on PATH) on a high or critical alert"
     )
 
 

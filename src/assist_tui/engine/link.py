@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from assist_tui.engine import parked
-from assist_tui.engine.snapshot import EngineView, take_view
+from assist_tui.engine.snapshot import ConversationRow, EngineView, take_view
 from assist_tui.model import LiveConversation, SubscriptionRejected
 
 if TYPE_CHECKING:
@@ -64,6 +64,12 @@ class EngineLink(Protocol):
 
     async def flush_audit(self) -> None:
         """Commit what the engine has audited, so that a reader of the store sees it."""
+
+    async def acknowledge(self, alert_id: str, actor: str) -> None: ...
+
+    async def ended_conversations(self) -> list[ConversationRow]: ...
+
+    async def reopen(self, conversation_id: str) -> None: ...
 
 
 class LocalLink:

@@ -30,6 +30,9 @@ from assist_tui.engine.snapshot import ConversationContent, ConversationRow, Eng
 from assist_tui.engine.supervisor import EngineSupervisor, Runnable
 from assist_tui.files import private_dir, private_file, private_output
 from assist_tui.ui import theme_choice
+from assist_tui.ui.alert_notify import AlertNotifier, supervisor_name
+from assist_tui.ui.alerts_pane import AlertsPane
+from assist_tui.ui.ended_screen import EndedScreen
 from assist_tui.ui.help_screen import HelpScreen, bound_keys, palette_commands
 from assist_tui.ui.notices import NoticeLog, NoticesScreen
 from assist_tui.ui.panes import (
@@ -70,6 +73,7 @@ class AssistApp(App[None]):
         Binding("l", "audit", "Audit", id="audit"),
         Binding("e", "export", "Export", id="export"),
         Binding("slash", "filter", "Filter", id="filter"),
+        Binding("E", "ended", "Ended calls", id="ended"),
         Binding("t", "theme", "Theme", id="theme"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -109,6 +113,8 @@ class AssistApp(App[None]):
         self._frame = 0
         self._theme_cycle: list[str] = []
         self.notices = NoticeLog()
+        self._alert_notifier = AlertNotifier(settings.ui, self.bell)
+        self._jump_to: tuple[str, str | None, int | None] | None = None  # from the alerts pane
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Speaker colours for themes (Textual's own included) that do not set them."""
@@ -125,6 +131,8 @@ class AssistApp(App[None]):
                 yield TextPane("transcript", id="transcript-title", classes="pane-title")
                 yield TranscriptView(id="transcript")
             with Vertical(id="right"):
+                yield Static("alerts · ⏎ jump · a ack", classes="pane-title")
+                yield AlertsPane(id="alerts")
                 yield Static("hits and suggestions", classes="pane-title")
                 yield HitsTable(id="hits")
                 yield Gauges(self.settings.quality, self.settings.latency.warn_ms, id="gauges")
@@ -265,6 +273,10 @@ class AssistApp(App[None]):
                 self.rows = view.rows
                 self.query_one(StatusBar).update_from(view, self.label, self._status_notice())
                 table.sync_rows(view.rows, self._filter)
+            if view.alerts is not None:
+                names = {r.conversation_id: r.agent_name or "" for r in self.rows}
+                self.query_one(AlertsPane).sync_alerts(view.alerts, names)
+                self._alert_notifier.seen(view.alerts, names)
             if table.selected != selected:
                 self._frame_due.set()  # the selection moved meanwhile: its own frame follows
                 return
@@ -288,6 +300,10 @@ class AssistApp(App[None]):
             transcript.frozen = view.gauges.paused
             if view.content is not None:
                 transcript.show(content.lines, from_bottom=switched)
+                jump = self._jump_to
+                if jump is not None and jump[0] == content.conversation_id:
+                    self._jump_to = None
+                    transcript.scroll_to_moment(jump[1], jump[2])
                 self.query_one(HitsTable).sync_content(content, new_conversation=switched)
             else:
                 transcript.refit()
@@ -302,6 +318,40 @@ class AssistApp(App[None]):
         with contextlib.suppress(NoMatches):
             self.query_one(TranscriptView).frozen = False
         self._frame_due.set()
+
+    @on(AlertsPane.Jump)
+    def _jump(self, event: AlertsPane.Jump) -> None:
+        """The alert's call is selected and its transcript scrolled to the moment."""
+        alert = event.alert
+        if not self.query_one(ConversationTable).select(alert.conversation_id):
+            self.notify("that call has left the board: E lists ended calls", severity="warning")
+            return
+        self._jump_to = (alert.conversation_id, alert.utterance_id, alert.call_offset_ms)
+        self._content = None  # the content comes again, and the transcript scrolls to it
+        self._frame_due.set()
+
+    @on(AlertsPane.Acknowledge)
+    async def _acknowledge(self, event: AlertsPane.Acknowledge) -> None:
+        link = self._require_link()
+        if link is not None:
+            who = supervisor_name(self.settings.ui)
+            done = f"alert acknowledged by {who} (audited)"
+            await self._command(link.acknowledge(event.alert.alert_id, who), done)
+
+    @work(exclusive=True, group="ended")
+    async def action_ended(self) -> None:
+        link = self._require_link()
+        if link is None:
+            return
+        try:
+            ended = await link.ended_conversations()
+        except COMMAND_ERRORS as exc:
+            self.notify(f"cannot list ended calls: {exc}", severity="error")
+            return
+        picked = await self.push_screen_wait(EndedScreen(ended))
+        if picked:
+            await self._command(link.reopen(picked), f"reopened {picked[:8]}")
+            self.query_one(ConversationTable).select(picked)
 
     # -- actions ----------------------------------------------------------------------------
     def _selected_id(self) -> str | None:

@@ -1,9 +1,10 @@
-"""The dashboard's panes other than the transcript: status bar, conversations, hits and
-suggestions, gauges. Each takes a part of an engine view and updates only what changed."""
+"""The dashboard's panes other than the transcript and the call board (board.py): status
+bar, hits and suggestions, gauges. Each takes a part of an engine view and updates only
+what changed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
@@ -14,26 +15,18 @@ from assist_tui.config import QualitySettings
 from assist_tui.engine.snapshot import (
     ConversationContent,
     ConversationGauges,
-    ConversationRow,
     EngineView,
 )
 from assist_tui.model import StreamState
-from assist_tui.ui.audio_gauges import AUDIO_BADGES, audio_text
+from assist_tui.ui.audio_gauges import audio_text
 from assist_tui.ui.audio_gauges import latency_text as latency_block
+from assist_tui.ui.board import ConversationTable as ConversationTable  # the call board
 from assist_tui.ui.detail_screen import RecordScreen
 from assist_tui.ui.entry_detail import entry_text
 from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
-
-MEDIA_SHOWN = {"voice": "voice", "chat": "chat", "message": "message"}
-
-
-def _duration(row: ConversationRow) -> str:
-    end = row.ended_at or datetime.now(timezone.utc)
-    seconds = int((end - row.first_seen).total_seconds())
-    return f"{seconds // 60:d}:{seconds % 60:02d}"
 
 
 class TextPane(Static):
@@ -106,58 +99,6 @@ class StatusBar(TextPane):
         if notice:
             text.append(f"  {notice}", "dim italic")
         self.show(text)
-
-
-class ConversationTable(KeyedList):
-    """Subscribed conversations by key: a row is drawn again only when it changed."""
-
-    COLUMNS = (
-        Column("id", 8, keep=0),
-        Column("queue / agent", 16, keep=6),
-        Column("time", 5, keep=4),
-        Column("last", 8, keep=7),
-        Column("hits", 4, keep=2),
-        Column("audio", 8, keep=1),
-        Column("p95", 7, keep=5),
-        Column("", 7, keep=3),
-    )
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(self.COLUMNS, id=id)
-
-    def sync_rows(self, rows: tuple[ConversationRow, ...], text_filter: str = "") -> None:
-        needle = text_filter.lower()
-        self.sync(
-            {
-                r.conversation_id: self._row_cells(r)
-                for r in rows
-                if not needle or needle in self._haystack(r)
-            }
-        )
-
-    @staticmethod
-    def _haystack(row: ConversationRow) -> str:
-        return f"{row.conversation_id} {row.queue_id or ''} {row.agent_name or ''}".lower()
-
-    @staticmethod
-    def _row_cells(row: ConversationRow) -> tuple[tuple[str, str], ...]:
-        badge, style = AUDIO_BADGES[row.status]
-        who = (row.agent_name or (row.queue_id or "")[:8] or "·")[:16]
-        last = row.last_speaker.value if row.last_speaker else "·"
-        marks = ("⏸" if row.paused else "") + (" ended" if row.ended_at else "")
-        p95 = row.latency_p95_ms
-        media = MEDIA_SHOWN.get(row.media_type or "", "·")
-        return (
-            (row.conversation_id[:8], ""),
-            (who, ""),
-            (_duration(row), ""),
-            (last, ""),
-            (str(row.hit_count), ""),
-            # A chat or a message thread has no audio to judge: the column names the media.
-            (badge, style) if row.media_type in (None, "voice") else (media, "cyan"),
-            (f"{p95:.0f} ms" if p95 is not None else "·", ""),
-            (marks, "bold yellow" if row.paused else ""),
-        )
 
 
 class HitsTable(KeyedList):

@@ -194,3 +194,25 @@ class TranscriptView(ScrollView, can_focus=True):
             row = self._rows[index]
             return row if row.cell_length == width else row.crop_extend(0, width, self._base)
         return Strip([Segment(" " * width, self._base)])
+
+    def scroll_to_moment(self, utterance_id: str | None, offset_ms: int | None) -> bool:
+        """Scroll so the line ``utterance_id`` (else the first line at or after
+        ``offset_ms`` into the call) is at the top; False if no line matches."""
+        if utterance_id is not None and not any(
+            line.utterance_id == utterance_id for line in self._lines
+        ):
+            utterance_id = None  # that line is gone (a partial replaced): go by the offset
+        row = 0
+        for line in self._lines:
+            matches = (utterance_id is not None and line.utterance_id == utterance_id) or (
+                utterance_id is None
+                and offset_ms is not None
+                and line.offset_ms is not None
+                and line.offset_ms >= offset_ms
+            )
+            if matches:
+                self.scroll_to(y=row, animate=False, immediate=True, force=True)
+                return True
+            key = (line.utterance_id, line.text, line.is_final, len(line.hits), line.interrupted)
+            row += len(self._cache.get((*key, self._width), [None]))
+        return False
