@@ -19,7 +19,9 @@ def fill(path: Path, count: int) -> AuditStore:
     store = AuditStore(path)
     for i in range(1, count + 1):
         if i % 3 == 0:
-            store.append("webhook_delivery", {"result": "delivered", "status": 200}, actor="webhook")
+            store.append(
+                "webhook_delivery", {"result": "delivered", "status": 200}, actor="webhook"
+            )
         else:
             store.append(
                 "final_utterance",

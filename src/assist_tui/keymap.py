@@ -18,6 +18,7 @@ BINDING_IDS: dict[str, str] = {
     "audit": "l",
     "export": "e",
     "filter": "slash",
+    "ended": "E",
     "theme": "t",
     "help": "question_mark",
     "quit": "q",

@@ -332,6 +332,7 @@ class AuditReader(_Records):
         with self._lock:
             return kinds_present(self._conn)
 
+
 def _select(
     conn: sqlite3.Connection,
     lock: threading.Lock,

@@ -228,4 +228,3 @@ def attention_key(row: ConversationRow) -> tuple[int, int, int, float, float]:
 def attention_order(rows: tuple[ConversationRow, ...]) -> tuple[ConversationRow, ...]:
     """The rows in board order (see ``attention_key``)."""
     return tuple(sorted(rows, key=attention_key))
-

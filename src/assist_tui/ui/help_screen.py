@@ -31,16 +31,24 @@ PANES: list[Pane] = [
         "paused calls, and how many notices wait on n.",
     ),
     Pane(
-        "conversations (left)",
-        "the calls you follow: id, queue or agent, how long the call has run, who spoke last, "
-        "hits so far, audio quality, the 95th-percentile delay of its transcript, and marks "
-        "(⏸ paused, ended). Up/down selects the call the other panes show; / filters.",
+        "call board (left)",
+        "live calls ordered by who needs you: live before ended, then open alerts by "
+        "severity, then sentiment, then age. Agent, queue, the call's real duration, "
+        "sentiment with its trend arrow, talk ratio or current silence, open alerts, audio "
+        "badge, processing delay. Ended calls dim and leave after a while; the ended-calls "
+        "view reopens them.",
+    ),
+    Pane(
+        "alerts (right, above the hits)",
+        "alerts across all calls, newest first, coloured by severity. Enter jumps to the call "
+        "and the moment in its transcript; a acknowledges an alert (audited).",
     ),
     Pane(
         "transcript (centre)",
         "what the agent (AGENT) and the customer (CUST) said, newest at the bottom, with "
-        "personal data replaced by (redacted). Words a rule matched are highlighted; grey "
-        "text with … is still being spoken. A tag at the end of a line says it was cut off, "
+        "personal data replaced by a tag naming its kind ([CARD], [DOB]…). Words a rule "
+        "matched are highlighted; grey text with … is still being spoken. A tag at the end "
+        "of a line says it was cut off, "
         "had bad audio, was filled in later from the recording (backfilled), or arrived late "
         "(its delay in ms).",
     ),
@@ -55,25 +63,8 @@ PANES: list[Pane] = [
         "audio quality of the selected call (signal-to-noise, jitter, packet loss, MOS) and "
         "the delay of recent finished sentences.",
     ),
-    # The call board and the alerts pane (issue 14) are described here once they are on
-    # screen: add their Pane entries when the panes land (texts ready in BOARD_PANES).
 ]
 
-BOARD_PANES: list[Pane] = [
-    Pane(
-        "call board",
-        "live calls ordered by who needs you: live before ended, then open alerts by "
-        "severity, then sentiment, then age. Agent, queue, the call's real duration, "
-        "sentiment with its trend arrow, talk ratio or current silence, open alerts, audio "
-        "badge, processing delay. Ended calls dim and leave after a while; the ended-calls "
-        "view reopens them.",
-    ),
-    Pane(
-        "alerts",
-        "alerts across all calls, newest first, coloured by severity. Enter jumps to the call "
-        "and the moment in its transcript; a acknowledges an alert (audited).",
-    ),
-]
 
 COLOURS: list[tuple[str, str, str]] = [
     ("DEMO", "bold black on yellow", "the built-in emulator, not Genesys Cloud"),
@@ -103,6 +94,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "audit": ("Open the audit log", "every record kept, newest first (l)"),
     "export": ("Export the transcript", "save the selected call's transcript to a file (e)"),
     "filter": ("Filter calls", "show only calls matching an id, queue or agent (/)"),
+    "ended": ("Ended calls", "calls that left the board; enter reopens one (E)"),
     "theme": ("Next theme", "cycle the built-in and your own themes; remembered (t)"),
     "help": ("Help", "this screen: panes, colours and keys (?)"),
     "quit": ("Quit", "leave assist-tui (q)"),
@@ -112,7 +104,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 }
 OTHER_KEYS = [
     ("up / down, j / k", "move in a list"),
-    ("enter", "open the whole entry (hits pane, audit log)"),
+    ("enter", "open the whole entry (hits pane, audit log); in the alerts pane, jump to it"),
+    ("a", "in the alerts pane: acknowledge the selected alert as you (audited)"),
     ("c", "copy the selected entry or record to the clipboard"),
     ("ctrl+p", "the command palette: every action by name"),
     ("esc", "close a screen or dialog; in a filter box, clear it first"),
