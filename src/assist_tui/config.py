@@ -339,6 +339,16 @@ class BackfillSettings(_Section):
     )
 
 
+class AlertsSettings(_Section):
+    """The call board: alert rules, and how long ended calls stay on it."""
+
+    rules_file: Path | None = Field(
+        None, description="TOML alert rules; the built-in set if unset (README: Rules and alerts)"
+    )
+    linger_s: float = Field(120.0, ge=0, le=86400, description="ended calls stay this long")
+    tick_s: float = Field(1.0, gt=0, le=60, description="how often rule windows are checked")
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -355,6 +365,7 @@ class Settings(_Section):
     push: PushSettings = Field(default_factory=PushSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     backfill: BackfillSettings = Field(default_factory=BackfillSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
@@ -733,6 +744,12 @@ enabled = true
 wait_s = 900.0                # keep asking this long after the call ends
 retry_s = 30.0                # ask again this often until it is ready
 slack_s = 40.0                # phrases ending this long before a gap may belong to it
+
+[alerts]
+# The call board's rules (said / not said / sentiment / silence / overtalk ...).
+# rules_file = "/etc/assist-tui/alerts.toml"   # the built-in set if unset
+linger_s = 120.0              # ended calls stay on the board this long, then leave
+tick_s = 1.0                  # how often rule windows and silences are checked
 
 [keys]
 # Rebind dashboard keys by binding id: subscribe, unsubscribe, pause, pause_all, reset,

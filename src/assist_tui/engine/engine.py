@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -36,6 +36,7 @@ from assist_tui.engine.relevance import relevance, snippet
 from assist_tui.engine.restore import restore_lines
 from assist_tui.engine.rules import Rule, load_rules
 from assist_tui.engine.stage_guard import StageGuard
+from assist_tui.engine.stages.runner import BoardStages
 from assist_tui.genesys.discovery import discover_live, transcription_topic
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import EventFeed
@@ -68,6 +69,9 @@ from assist_tui.sinks.assist_push import AssistPusher
 from assist_tui.sinks.outbox import Outbox
 from assist_tui.sinks.outbox_feed import WEBHOOK_FIELD, feed, webhook_fields
 from assist_tui.sinks.webhook import WebhookDeliverer, webhook_limits
+
+if TYPE_CHECKING:
+    from assist_tui.engine.snapshot import ConversationRow
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +133,7 @@ class AssistEngine:
         )
         self.ready = asyncio.Event()
         self.gaps = GapKeeper(self)  # stream gaps: audited, marked, backfilled
+        self.board = BoardStages(self)  # sentiment, talk analytics, rules and alerts, linger
         self._nlp_queue: asyncio.Queue[tuple[ConversationState, Line, UtteranceUpdate]] = (
             asyncio.Queue()
         )
@@ -208,6 +213,7 @@ class AssistEngine:
             ),
             asyncio.create_task(self._poll_media(), name="engine-media"),
             asyncio.create_task(self._release_held_periodically(), name="engine-hold"),
+            asyncio.create_task(self._board_ticks(), name="engine-board"),
         ]
         if self.outbox is not None and self.webhook_url:
             self._flush_outbox_now()  # finals a killed run audited but did not enqueue
@@ -246,6 +252,7 @@ class AssistEngine:
                 self.follower.ended[cid] = None  # follow-all must not pick it up again
             self.release_held(cid)
             self.conversations.pop(cid, None)
+            self.board.forget(cid)
             self._audit_command("unsubscribe", cid)
 
     def pause(self, conversation_id: str | None = None) -> None:
@@ -269,6 +276,23 @@ class AssistEngine:
             raise KeyError(f"not following conversation {conversation_id}")
         state.reset_context()
         self._audit_command("reset_context", conversation_id)
+
+    def acknowledge(self, alert_id: str, actor: str) -> None:
+        """Acknowledge an open alert (audited with ``actor``); KeyError if none is open."""
+        self.board.alerts.acknowledge(alert_id, actor)
+
+    def ended_conversations(self) -> list[ConversationRow]:
+        """Calls that ended and left the board, newest first."""
+        return self.board.ended_rows()
+
+    def reopen(self, conversation_id: str) -> None:
+        """Put an ended call back on the board (its lines from the audit) until it lingers out."""
+        self.board.reopen(conversation_id)
+
+    async def _board_ticks(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.alerts.tick_s)
+            self.guard.call("board", self.board.tick, default=None)
 
     async def live_conversations(self) -> list[LiveConversation]:
         """What the platform says is live now (for a subscribe dialog)."""
@@ -358,6 +382,7 @@ class AssistEngine:
                 state.queue_id = state.queue_id or known.queue_id
                 state.agent_name = state.agent_name or known.agent_name
                 state.media_type = state.media_type or media_type_of(known.media_type)
+                self.board.on_started(conversation_id, known.started_at)
         self._audit_command(kind, conversation_id, actor="engine")
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:
@@ -395,6 +420,7 @@ class AssistEngine:
             if (felt := self.conversations.get(event.conversation_id)) is not None:
                 felt.platform_sentiment = event
                 felt.version += 1
+                self.board.on_platform_sentiment(event)
         elif isinstance(event, RejectedFrame):
             kind = event.reason.split(":", 1)[0]
             self.metrics.rejected[kind] += 1
@@ -434,6 +460,7 @@ class AssistEngine:
                 started = self.state(event.conversation_id)
                 started.queue_id = started.queue_id or event.queue_id
                 started.agent_name = started.agent_name or event.agent_name
+                self.board.on_started(event.conversation_id, event.started_at)
         elif isinstance(event, ConversationEnded):
             self.release_held(event.conversation_id)
             ended = self.conversations.get(event.conversation_id)
@@ -447,6 +474,7 @@ class AssistEngine:
                     actor="stream",
                 )
                 self.gaps.on_ended(event.conversation_id)
+                self.board.on_ended(ended)
 
     def _on_utterance(self, update: UtteranceUpdate) -> None:
         metrics = self.metrics
@@ -556,6 +584,7 @@ class AssistEngine:
         )
         if update.speaker.value in self._speakers:
             self._nlp_queue.put_nowait((state, line, update))
+        self.board.on_final(update, line.text, line.latency_ms)
 
     # -- insights (seed 002's stream) -------------------------------------------------------
     def _on_insight(self, insight: Insight) -> None:
