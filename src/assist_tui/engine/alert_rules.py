@@ -31,12 +31,13 @@ class AlertRulesError(Exception):
 
 
 def stem(word: str) -> str:
-    """A light stemmer for ``lemmas``: cancel, cancels, cancelled, cancelling -> cancel."""
+    """A light stemmer for ``lemmas``: cancel, cancels, cancelled, cancelling -> cancel;
+    waive, waived, waiving -> waiv (a final e goes, so both sides meet)."""
     for suffix in ("ling", "led", "ing", "ied", "ies", "es", "ed", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]
             return base + "y" if suffix in ("ied", "ies") else base
-    return word
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 class Pattern(BaseModel):

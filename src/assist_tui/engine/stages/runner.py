@@ -61,7 +61,7 @@ class BoardStages:
     def on_ended(self, state: ConversationState) -> None:
         """Not-said windows close when the call ends."""
         with self.engine.guard.stage("alerts", None):
-            self._tick_one(state, utc_now(), ended=True)
+            self._tick_one(state, state.ended_at or utc_now(), ended=True)
 
     def tick(self, now: datetime | None = None) -> None:
         """Close rule windows, check silences, and let ended calls leave the board."""
