@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine.stages import transcript as transcript_module
 from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.pii.hold import FinalHold
+from assist_tui.engine.stages import transcript as transcript_module
 from assist_tui.sinks.outbox import Outbox
 
 from .test_engine_pipeline import bare_engine, final, matcher, settle  # noqa: F401 - fixture

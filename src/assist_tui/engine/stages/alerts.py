@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,7 +38,7 @@ class AlertStage:
 
     name = "alerts"
 
-    def __init__(self, rules: list[AlertRule], audit: AuditStore) -> None:
+    def __init__(self, rules: list[AlertRule], audit: AuditStore | None) -> None:
         self.rules = rules
         self.audit = audit
         self._text: dict[str, Matcher] = {
@@ -49,6 +49,8 @@ class AlertStage:
         }
         self.calls: dict[str, CallRules] = {}
         self.alerts: OrderedDict[str, AlertView] = OrderedDict()  # oldest first
+        # Raised since a reader last took them (take_raised); bounded when nobody does.
+        self.raised: deque[AlertView] = deque(maxlen=MAX_ALERTS)
 
     # -- lifecycle --------------------------------------------------------------------------
     def call(self, conversation_id: str, started_at: datetime | None = None) -> CallRules:
@@ -210,6 +212,9 @@ class AlertStage:
         while len(self.alerts) > MAX_ALERTS:
             self.alerts.popitem(last=False)
         call.open_alerts[alert.alert_id] = alert
+        self.raised.append(alert)
+        if self.audit is None:  # a read-only follower (tail, alerts): the engine audits
+            return alert
         self.audit.append(
             "alert_raised",
             {
@@ -235,6 +240,8 @@ class AlertStage:
         self.alerts[alert_id] = done
         if call is not None:
             call.open_alerts.pop(alert_id, None)
+        if self.audit is None:
+            return done
         self.audit.append(
             "alert_acknowledged",
             {"alert_id": alert_id, "rule": alert.rule_id},
@@ -242,6 +249,12 @@ class AlertStage:
             actor=actor,
         )
         return done
+
+    def take_raised(self) -> list[AlertView]:
+        """The alerts raised since the last call (for printers such as ``alerts``)."""
+        raised = list(self.raised)
+        self.raised.clear()
+        return raised
 
     def newest_first(self) -> tuple[AlertView, ...]:
         return tuple(reversed(self.alerts.values()))
