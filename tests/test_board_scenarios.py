@@ -75,3 +75,17 @@ def test_going_sour_trends_down_and_talking_over_counts_overtalk() -> None:
     a, _ = play("talking-over")
     assert a.overtalk_count >= 4 and a.overtalk_ms > 6000
     assert sum(n for _, n in a.interruptions) >= 4
+
+
+def test_the_synthetic_load_varies_mood_and_timing() -> None:
+    from assist_tui.emulator.corpus import synthetic_turns
+    from assist_tui.engine.stages.sentiment import SentimentStage
+
+    rng = random.Random(5)
+    score = SentimentStage().score
+    calls = [synthetic_turns(rng, customer_turns=6) for _ in range(60)]
+    moods = [sum(score(t.text) for t in turns if t.speaker == "customer") / 6 for turns in calls]
+    assert min(moods) < -0.1 and max(moods) > 0.1  # sour calls and pleasant ones
+    assert any(t.overlap_ms > 0 for turns in calls for t in turns)  # talking over
+    assert any(t.pause_ms >= 8000 for turns in calls for t in turns)  # dead air
+    assert synthetic_turns(random.Random(5), 6) == calls[0]  # still deterministic
