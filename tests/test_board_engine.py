@@ -96,3 +96,14 @@ async def test_ended_calls_linger_leave_and_reopen(tmp_path: Path) -> None:
     assert FIRST not in engine.conversations
     with pytest.raises(EngineCommandError, match="no ended conversation nope"):
         await link.reopen("nope")
+
+
+async def test_a_call_waiting_for_its_backfill_stays_until_filled(tmp_path: Path) -> None:
+    engine = await scripted_engine(tmp_path)
+    ends = [s.ended_at for s in engine.conversations.values() if s.ended_at]
+    engine.gaps.open[FIRST] = []  # a gap whose recorded transcript has not come yet
+    engine.board.tick(max(ends) + timedelta(seconds=121))
+    assert list(engine.conversations) == [FIRST]
+    del engine.gaps.open[FIRST]  # settled (gaps.py)
+    engine.board.tick(max(ends) + timedelta(seconds=122))
+    assert engine.conversations == {}

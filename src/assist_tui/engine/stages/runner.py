@@ -71,7 +71,10 @@ class BoardStages:
             if state.ended_at is None:
                 with engine.guard.stage("alerts", None):
                     self._tick_one(state, now)
-            elif now - self.linger_from.get(cid, state.ended_at) >= self.linger:
+            elif (
+                now - self.linger_from.get(cid, state.ended_at) >= self.linger
+                and cid not in engine.gaps.open  # its backfill still comes (gaps.py)
+            ):
                 self.leave(state)
 
     def _tick_one(self, state: ConversationState, now: datetime, ended: bool = False) -> None:
