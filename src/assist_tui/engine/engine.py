@@ -1,10 +1,13 @@
-"""The assist engine: runs every stage over the stream and is the one API the dashboard
-and headless mode drive (subscribe, unsubscribe, pause, resume, reset context).
+"""The assist engine: a small orchestrator over the stages in engine/stages/, and the one
+API the dashboard and headless mode drive (subscribe, unsubscribe, pause, resume, reset
+context, acknowledge, ended conversations, reopen).
 
-Order per utterance update: frame guard (counts the translator's clamps), latency (and
-the optional drop threshold), redaction, conversation state (dedup, interruptions),
-quality flags; then, for finals, audit, knowledge outbox and the NLP queue. NLP runs in
-slices of a few milliseconds between other work, so no key press waits on spaCy.
+Events reach their stage through a dispatch table (stages/stream_events.py). Order per
+utterance update: frame guard (counts the translator's clamps), latency (and the optional
+drop threshold), redaction, conversation state (dedup, interruptions), quality flags;
+then, for finals, audit, knowledge outbox, the NLP queue and the call-board stages
+(sentiment, talk analytics, rules and alerts). NLP runs in slices of a few milliseconds
+between other work, so no key press waits on spaCy.
 """
 
 from __future__ import annotations

@@ -97,6 +97,7 @@ class StreamEventStage:
             started = self.engine.state(event.conversation_id)
             started.queue_id = started.queue_id or event.queue_id
             started.agent_name = started.agent_name or event.agent_name
+        if event.conversation_id in self.engine.conversations:  # followed by id too
             self.engine.board.on_started(event.conversation_id, event.started_at)
 
     def on_conversation_ended(self, event: ConversationEnded) -> None:
