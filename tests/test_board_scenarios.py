@@ -87,5 +87,6 @@ def test_the_synthetic_load_varies_mood_and_timing() -> None:
     moods = [sum(score(t.text) for t in turns if t.speaker == "customer") / 6 for turns in calls]
     assert min(moods) < -0.1 and max(moods) > 0.1  # sour calls and pleasant ones
     assert any(t.overlap_ms > 0 for turns in calls for t in turns)  # talking over
-    assert any(t.pause_ms >= 8000 for turns in calls for t in turns)  # dead air
+    pauses = {t.pause_ms for turns in calls for t in turns}
+    assert min(pauses) < 500 and max(pauses) > 2000  # timing varies
     assert synthetic_turns(random.Random(5), 6) == calls[0]  # still deterministic

@@ -1,6 +1,6 @@
 """Variety for the synthetic load: each call gets a mood (calm, souring, heated) that adds
-negative remarks as it goes, and timing that varies (pauses, the odd long silence,
-talking over each other), so the board's sentiment, silence and overtalk have something
+negative remarks as it goes, and timing that varies (pauses of 0.25-2.2 s, talking
+over each other), so the board's sentiment, silence and overtalk have something
 to show. Seeded from the call's own turns: the load's random stream is left as it was."""
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def vary(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
                 remark = rng.choice(WARM_REMARKS)
             if mood == "heated" and rng.random() < 0.5:
                 overlap, pause = rng.randint(600, 2200), 0
-        if rng.random() < 0.04:
-            pause = rng.randint(8000, 25000)  # dead air: a lookup, a hold without music
+        # No dead air here: a stream without heartbeats lives on the load's data (the
+        # long-silence scenario has it).
         out.append(dataclasses.replace(turn, pause_ms=pause, overlap_ms=overlap))
         if remark is not None:  # said as a turn of its own: the corpus line stays whole
             out.append(Turn("customer", remark, pause_ms=rng.randint(150, 600)))
