@@ -100,3 +100,15 @@ async def test_an_engine_that_cannot_start_says_why(tmp_path: Path) -> None:
     settings = demo(audit={"path": str(blocker / "audit.sqlite3")})
     with pytest.raises(EngineStopped, match="cannot open"):
         await EngineProcess.start(settings)
+
+
+async def test_board_commands_over_the_socket(tmp_path: Path) -> None:
+    async with engine_process(demo()) as (process, _runner):
+        view = await until_view(process, lambda v: v.ready and v.rows)
+        assert view.alerts is not None and view.rows is not None
+        assert all(r.analytics is not None for r in view.rows)
+        assert await process.ended_conversations() == []
+        with pytest.raises(EngineCommandError, match="no open alert nope"):
+            await process.acknowledge("nope", "sup-ann")
+        with pytest.raises(EngineCommandError, match="no ended conversation nope"):
+            await process.reopen("nope")

@@ -10,12 +10,12 @@ import pytest
 
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import GenesysSettings, Settings
-from assist_tui.engine import engine as engine_module
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.pii.hold import FinalHold, ends_unfinished
 from assist_tui.engine.redaction import Redactor
 from assist_tui.engine.rules import load_rules
+from assist_tui.engine.stages import transcript as transcript_module
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.model import ConversationEnded, Speaker, UtteranceUpdate
 from assist_tui.platform import Platform
@@ -158,7 +158,7 @@ async def test_engine_releases_held_finals_on_end_on_stop_and_on_tick(
     engine.release_held()  # what run() does when it stops
     assert audited_texts(engine) == ["four one one one", "four one one one"]
 
-    monkeypatch.setattr(engine_module, "HOLD_TICK_S", 0.01)
+    monkeypatch.setattr(transcript_module, "HOLD_TICK_S", 0.01)
     await engine.process(final("u3", "my account number is one two three four", cid="ticks"))
     ticker = asyncio.create_task(engine._release_held_periodically())
     clock.now += 1.0

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine import engine as engine_module
 from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.pii.hold import FinalHold
+from assist_tui.engine.stages import transcript as transcript_module
 from assist_tui.sinks.outbox import Outbox
 
 from .test_engine_pipeline import bare_engine, final, matcher, settle  # noqa: F401 - fixture
@@ -82,7 +82,7 @@ async def test_a_failing_final_stage_and_nlp_batch_do_not_stop_the_engine(
         def broken(**_: object) -> dict[str, object]:
             raise OSError("disk full")
 
-        monkeypatch.setattr(engine_module, "webhook_fields", broken)
+        monkeypatch.setattr(transcript_module, "webhook_fields", broken)
         engine.outbox = Outbox(tmp_path / "outbox.sqlite3")
         engine.webhook_url = "http://127.0.0.1:9/hook"
         await engine.process(final("u3", "thank you"))

@@ -140,3 +140,63 @@ async def test_tail_never_shows_card_digits(tmp_path: Path) -> None:
     card_turn = next(json.loads(line) for line in text.splitlines() if "Visa" in line)
     spoken = {w["text"].strip(",.").lower() for w in card_turn["words"]}
     assert "[card]" in spoken and not spoken & {"four", "one"}
+
+
+def test_tail_json_carries_analytics_and_alerts(tmp_path: Path) -> None:
+    result = subprocess.run(
+        command("tail", "--demo", "--json", "--finals-only", "--count", "6", "--duration", "40"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 6
+    for row in rows:
+        a = row["analytics"]
+        assert -1 <= a["sentiment"] <= 1
+        assert row["speaker"] in a["talk_ms"]
+        assert isinstance(row["alerts"], list)
+
+
+def test_alerts_command_streams_json_alerts(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.toml"
+    # A rule every demo call meets at once: the agent speaks.
+    rules.write_text(
+        '[[alert]]\nid = "agent-speaks"\ntitle = "Agent spoke"\nkind = "said"\n'
+        'severity = "low"\nspeaker = "agent"\npatterns = ["\\\\w"]\ncooldown_s = 3600\n'
+    )
+    env = env_for(tmp_path) | {"ASSIST_TUI_ALERTS_RULES_FILE": str(rules)}
+    result = subprocess.run(
+        command("alerts", "--demo", "--json", "--count", "2", "--duration", "40"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 2
+    assert all(r["kind"] == "alert" and r["rule_id"] == "agent-speaks" for r in rows)
+    assert len({r["conversation_id"] for r in rows}) == 2  # once per call (cooldown)
+    assert all(r["severity"] == "low" and r["raised_at"] for r in rows)
+
+
+def test_alerts_command_names_a_broken_rules_file(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.toml"
+    rules.write_text('[[alert]]\nid = "x"\ntitle = "t"\nkind = "not_said"\nphrases = ["a"]\n')
+    env = env_for(tmp_path) | {"ASSIST_TUI_ALERTS_RULES_FILE": str(rules)}
+    result = subprocess.run(
+        command("alerts", "--demo", "--duration", "5"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert str(rules) in result.stderr and "within_s" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -102,6 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--count", type=cli_checks.at_least_one, metavar="N", help="stop after N utterances"
     )
 
+    alerts = commands.add_parser(
+        "alerts",
+        help="print the alerts the rules raise, as they are raised",
+        epilog=PRECEDENCE,
+        description="Follow conversations like tail and print only the alerts of the rules "
+        "([alerts] rules_file; README: Rules and alerts). Without --conversation, follows "
+        "every live conversation.",
+    )
+    _common(alerts)
+    alerts.add_argument(
+        "--conversation", action="append", default=[], metavar="ID", help="(repeatable)"
+    )
+    alerts.add_argument("--json", action="store_true", help="one JSON object per alert")
+    alerts.add_argument(
+        "--duration", type=cli_checks.positive_seconds, metavar="SECONDS", help="stop then"
+    )
+    alerts.add_argument(
+        "--count", type=cli_checks.at_least_one, metavar="N", help="stop after N alerts"
+    )
+
     emulator = commands.add_parser(
         "emulator",
         help="run the Genesys Cloud emulator standalone",
@@ -355,15 +375,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 kinds=args.kind,
                 output=args.output,
             )
-        if args.command == "tail":
+        if args.command in ("tail", "alerts"):
             from assist_tui.tail import TailOptions, run_tail
+
+            cli_checks.check_rules(loaded.settings)
 
             options = TailOptions(
                 conversations=args.conversation,
                 as_json=args.json,
-                finals_only=args.finals_only,
+                finals_only=getattr(args, "finals_only", False),
                 duration_s=args.duration,
                 count=args.count,
+                alerts_only=args.command == "alerts",
             )
             return asyncio.run(run_tail(loaded.settings, options))
     except ConfigError as exc:

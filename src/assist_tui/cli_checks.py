@@ -76,8 +76,17 @@ def setup_logs(level: str | None) -> None:
 
 def check_rules(settings: Settings) -> None:
     """The rules file loads (a missing or invalid one is a configuration error)."""
+    from assist_tui.engine.alert_rules import AlertRulesError, load_alert_rules
     from assist_tui.engine.rules import RulesError, load_rules
 
+    if settings.alerts.rules_file is not None:
+        try:
+            load_alert_rules(settings.alerts.rules_file)
+        except AlertRulesError as exc:
+            raise ConfigError(
+                f"{exc}; fix: correct [alerts] rules_file, or remove it to use the built-in "
+                "alert rules"
+            ) from None
     path = settings.nlp.rules_file
     if path is None:
         return

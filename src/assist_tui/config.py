@@ -353,6 +353,16 @@ class UiSettings(_Section):
     )
 
 
+class AlertsSettings(_Section):
+    """The call board: alert rules, and how long ended calls stay on it."""
+
+    rules_file: Path | None = Field(
+        None, description="TOML alert rules; the built-in set if unset (README: Rules and alerts)"
+    )
+    linger_s: float = Field(120.0, ge=0, le=86400, description="ended calls stay this long")
+    tick_s: float = Field(1.0, gt=0, le=60, description="how often rule windows are checked")
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -370,6 +380,7 @@ class Settings(_Section):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     backfill: BackfillSettings = Field(default_factory=BackfillSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )

@@ -15,6 +15,7 @@ from assist_tui.audit.opening import open_store
 from assist_tui.cli_checks import require_known
 from assist_tui.config import Settings, data_dir
 from assist_tui.engine.engine import AssistEngine
+from assist_tui.headless_board import alert_lines, board_json, board_segment
 from assist_tui.platform import open_platform
 from assist_tui.sinks.outbox import Outbox
 
@@ -45,6 +46,7 @@ def status_line(engine: AssistEngine, label: str) -> str:
         f" | gaps {engine.gaps.count} ({engine.gaps.seconds:.1f} s missing,"
         f" {engine.gaps.backfilled} backfilled)"
         + (f" | stage errors {sum(m.stage_errors.values())}" if m.stage_errors else "")
+        + board_segment(engine)
     )
 
 
@@ -77,6 +79,8 @@ async def run_headless(
                 while True:
                     await asyncio.sleep(interval_s)
                     print(status_line(engine, platform.label.split()[0]), file=out, flush=True)
+                    for line in alert_lines(engine):
+                        print(line, file=out, flush=True)
                     for notice in engine.notices:
                         print(f"note: {notice}", file=out, flush=True)
                     engine.notices.clear()
@@ -97,6 +101,7 @@ async def run_headless(
                 await runner  # re-raises a crash of the engine
             print(status_line(engine, "final:"), file=out, flush=True)
             print("governance: " + json.dumps(engine.governance()), file=out, flush=True)
+            print("board: " + board_json(engine), file=out, flush=True)
     finally:
         audit.close()
         outbox.close()

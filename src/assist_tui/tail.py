@@ -31,6 +31,14 @@ from assist_tui.model import (
     UtteranceUpdate,
 )
 from assist_tui.platform import open_platform
+from assist_tui.tail_board import (
+    LiveBoard,
+    _is_final,
+    board_for,
+    board_line,
+    emit_alerts,
+    follow_board,
+)
 
 HOLD_TICK_S = 0.25  # how often finals held past [redaction] hold_s are printed
 
@@ -42,6 +50,7 @@ class TailOptions:
     finals_only: bool = False
     duration_s: float | None = None
     count: int | None = None
+    alerts_only: bool = False  # `assist-tui alerts`: print the alerts rules raise, only
 
 
 def format_utterance(update: UtteranceUpdate) -> str:
@@ -123,6 +132,7 @@ async def run_tail(
                 mode, cats, off, hold = r.mode, r.categories, r.disabled, r.hold_s
                 printer = asyncio.create_task(
                     _print_events(
+                        settings,
                         follower,
                         FinalHold(Redactor(mode == "pii", categories=cats, disabled=off), hold),
                         options,
@@ -154,6 +164,7 @@ async def run_tail(
 
 
 async def _print_events(
+    settings: Settings,
     follower: ConversationFollower,
     hold: FinalHold,
     options: TailOptions,
@@ -163,22 +174,33 @@ async def _print_events(
 ) -> None:
     printed = 0
     redactor = hold.redactor
+    board = board_for(options, settings)
+
+    def write(line: str) -> bool:
+        nonlocal printed
+        out.write(line + "\n")
+        out.flush()
+        printed += 1
+        if options.count is not None and printed >= options.count:
+            stop.set()
+            return True
+        return False
 
     def emit(items: list[UtteranceUpdate | Insight]) -> bool:
         """Print; True once ``count`` lines are out."""
-        nonlocal printed
         for item in items:
-            if isinstance(item, UtteranceUpdate):
-                if options.finals_only and not item.is_final:
-                    continue
-                text = format_utterance(item)
-            else:
-                text = format_insight(item)
-            out.write((item.model_dump_json() if options.as_json else text) + "\n")
-            out.flush()
-            printed += 1
-            if options.count is not None and printed >= options.count:
-                stop.set()
+            line = board_line(board, item, options) if board is not None else None
+            if options.alerts_only or (options.finals_only and not _is_final(item)):
+                line = None
+            elif line is None:
+                if isinstance(item, UtteranceUpdate):
+                    text = format_utterance(item)
+                else:
+                    text = format_insight(item)
+                line = item.model_dump_json() if options.as_json else text
+            if line is not None and write(line):
+                return True
+            if options.alerts_only and board is not None and emit_alerts(board, options, write):
                 return True
         return False
 
@@ -187,12 +209,16 @@ async def _print_events(
             await asyncio.sleep(HOLD_TICK_S)
             if emit([u for u, _ in hold.expired()]):
                 return
+            if board is not None:
+                board.tick()  # not-said windows close, silences grow
+                if options.alerts_only and emit_alerts(board, options, write):
+                    return
 
     # Nothing is shown unredacted: a final ending inside a digit run is held (shown as a
     # masked partial) until it can be redacted whole, or its hold time is up.
     ticker = asyncio.create_task(release_expired())
     try:
-        await _follow(follower, hold, redactor, emit, err)
+        await _follow(follower, hold, redactor, emit, err, board)
     finally:
         ticker.cancel()
 
@@ -203,6 +229,7 @@ async def _follow(
     redactor: Redactor,
     emit: Callable[[list[UtteranceUpdate | Insight]], bool],
     err: TextIO,
+    board: LiveBoard | None = None,
 ) -> None:
     async for event in follower.stream:
         await follower.observe(event)
@@ -214,6 +241,8 @@ async def _follow(
             if emit([event.model_copy(update={"snippet": snippet})]):
                 return
         else:
+            if board is not None:
+                follow_board(board, event)
             message = describe(event)
             if message:
                 print(message, file=err, flush=True)

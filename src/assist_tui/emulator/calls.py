@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from assist_tui.emulator import platform_wire, wire
+from assist_tui.emulator.board_scenarios import BOARD_SCENARIOS
 from assist_tui.emulator.corpus import synthetic_turns
 from assist_tui.emulator.digital_scenarios import DIGITAL_SCENARIOS
 from assist_tui.emulator.hub import Hub
@@ -83,7 +84,7 @@ class CallDirector:
         ``None`` makes a synthetic call from the NatCS corpus.
         """
         if isinstance(scenario, str):
-            every = SCENARIOS | DIGITAL_SCENARIOS
+            every = SCENARIOS | DIGITAL_SCENARIOS | BOARD_SCENARIOS
             if scenario not in every:
                 known = ", ".join(every)
                 raise KeyError(f"unknown scenario {scenario!r}; known: {known}")

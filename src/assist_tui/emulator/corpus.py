@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+from assist_tui.emulator.moods import vary
 from assist_tui.emulator.scenarios import Turn
 
 CORPUS_FILES = ("banking-utterances.jsonl", "insurance-utterances.jsonl")
@@ -51,4 +52,4 @@ def synthetic_turns(rng: random.Random, customer_turns: int = 4) -> tuple[Turn, 
     for _ in range(customer_turns):
         turns.append(Turn("customer", rng.choice(corpus).text, confidence=rng.uniform(0.75, 0.97)))
         turns.append(Turn("agent", rng.choice(AGENT_LINES)))
-    return tuple(turns)
+    return vary(tuple(turns))  # moods and timing for the board (emulator/moods.py)

@@ -12,6 +12,7 @@ import uvicorn
 
 from assist_tui.config import EmulatorSettings
 from assist_tui.emulator.app import build_app
+from assist_tui.emulator.board_scenarios import BOARD_SCENARIOS
 from assist_tui.emulator.core import Emulator
 from assist_tui.emulator.digital_scenarios import DIGITAL_SCENARIOS
 from assist_tui.emulator.scenarios import SCENARIOS
@@ -77,6 +78,7 @@ class EmulatorServer:
         log.info("emulator listening on %s", self.emulator.base_url)
         if self.settings.concurrent > 0:
             names = list(SCENARIOS) + (list(DIGITAL_SCENARIOS) if self.settings.digital else [])
+            names += list(BOARD_SCENARIOS)  # last: the first calls of a demo stay as they were
             self._show_task = asyncio.create_task(
                 self.emulator.director.rotate(self.settings.concurrent, names),
                 name="emulator-rotation",

@@ -1,10 +1,13 @@
-"""The assist engine: runs every stage over the stream and is the one API the dashboard
-and headless mode drive (subscribe, unsubscribe, pause, resume, reset context).
+"""The assist engine: a small orchestrator over the stages in engine/stages/, and the one
+API the dashboard and headless mode drive (subscribe, unsubscribe, pause, resume, reset
+context, acknowledge, ended conversations, reopen).
 
-Order per utterance update: frame guard (counts the translator's clamps), latency (and
-the optional drop threshold), redaction, conversation state (dedup, interruptions),
-quality flags; then, for finals, audit, knowledge outbox and the NLP queue. NLP runs in
-slices of a few milliseconds between other work, so no key press waits on spaCy.
+Events reach their stage through a dispatch table (stages/stream_events.py). Order per
+utterance update: frame guard (counts the translator's clamps), latency (and the optional
+drop threshold), redaction, conversation state (dedup, interruptions), quality flags;
+then, for finals, audit, knowledge outbox, the NLP queue and the call-board stages
+(sentiment, talk analytics, rules and alerts). NLP runs in slices of a few milliseconds
+between other work, so no key press waits on spaCy.
 """
 
 from __future__ import annotations
@@ -13,69 +16,57 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
-from assist_tui.engine.conversation import ConversationState, Line
+from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.gaps import GapKeeper
-from assist_tui.engine.latency import speech_latency_ms
+from assist_tui.engine.governance import governance_of
 from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
-from assist_tui.engine.nlp import KeywordMatcher, Match
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
-from assist_tui.engine.redaction import Redaction, Redactor
-from assist_tui.engine.relevance import relevance, snippet
+from assist_tui.engine.redaction import Redactor
 from assist_tui.engine.restore import restore_lines
-from assist_tui.engine.rules import Rule, load_rules
+from assist_tui.engine.rules import load_rules
 from assist_tui.engine.stage_guard import StageGuard
+from assist_tui.engine.stages.audio import AudioStage
+from assist_tui.engine.stages.insights import InsightStage
+from assist_tui.engine.stages.keywords import KeywordStage
+from assist_tui.engine.stages.runner import BoardStages
+from assist_tui.engine.stages.stream_events import StreamEventStage
+from assist_tui.engine.stages.transcript import TranscriptStage
 from assist_tui.genesys.discovery import discover_live, transcription_topic
-from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.follow import ConversationFollower
-from assist_tui.genesys.media_stats import fetch_media_statistics
 from assist_tui.model import (
     AudioMetrics,
-    AudioStatus,
-    ConversationEnded,
-    ConversationStarted,
-    Insight,
-    Interruption,
-    KeywordHit,
     LiveConversation,
-    PlatformSentiment,
-    RejectedFrame,
     StreamEvent,
-    StreamGap,
     StreamHealth,
-    StreamState,
     SubscriptionRejected,
-    Suggestion,
-    SuggestionOutcome,
-    UtteranceUpdate,
     media_type_of,
-    utc_now,
 )
 from assist_tui.platform import Platform
 from assist_tui.sinks.assist_push import AssistPusher
 from assist_tui.sinks.outbox import Outbox
-from assist_tui.sinks.outbox_feed import WEBHOOK_FIELD, feed, webhook_fields
+from assist_tui.sinks.outbox_feed import feed
 from assist_tui.sinks.webhook import WebhookDeliverer, webhook_limits
+
+if TYPE_CHECKING:
+    from assist_tui.engine.snapshot import ConversationRow
 
 log = logging.getLogger(__name__)
 
 YIELD_AFTER_S = 0.002  # the longest the pipeline works before letting the loop run
-NLP_BATCH = 64
-NLP_SLICE_S = 0.004  # the longest the NLP stage may hold the event loop at once
 OUTBOX_FLUSH_S = 0.1
-HOLD_TICK_S = 0.25  # how often finals held past [redaction] hold_s are released
 
 
 class AssistEngine:
@@ -129,9 +120,19 @@ class AssistEngine:
         )
         self.ready = asyncio.Event()
         self.gaps = GapKeeper(self)  # stream gaps: audited, marked, backfilled
-        self._nlp_queue: asyncio.Queue[tuple[ConversationState, Line, UtteranceUpdate]] = (
-            asyncio.Queue()
-        )
+        # The stages (engine/stages/): each owns its state, settings and audit kinds.
+        self.transcript = TranscriptStage(self)  # latency, redaction, state, finals
+        self.keywords = KeywordStage(self)
+        self.audio = AudioStage(self)
+        self.insights = InsightStage(self)
+        self.board = BoardStages(self)  # sentiment, talk analytics, rules and alerts, linger
+        self.stream_events = StreamEventStage(self)  # frames, health, starts and ends
+        self._handlers = self.stream_events.handlers()
+        self._nlp_queue = self.keywords.queue
+        self._nlp_worker = self.keywords.run  # names the tests and replays use
+        self._push = self.keywords.push
+        self._release_held_periodically = self.transcript.release_periodically
+        self.release_held = self.transcript.release_held
         self._background: set[asyncio.Task[Any]] = set()
         self._speakers = {s for rule in self.rules.rules for s in (rule.speakers or [])} | set(
             settings.nlp.speakers
@@ -206,8 +207,9 @@ class AssistEngine:
             asyncio.create_task(
                 self.audit.run_flusher(self.settings.audit.flush_interval_s), name="engine-audit"
             ),
-            asyncio.create_task(self._poll_media(), name="engine-media"),
+            asyncio.create_task(self.audio.poll_media(), name="engine-media"),
             asyncio.create_task(self._release_held_periodically(), name="engine-hold"),
+            asyncio.create_task(self._board_ticks(), name="engine-board"),
         ]
         if self.outbox is not None and self.webhook_url:
             self._flush_outbox_now()  # finals a killed run audited but did not enqueue
@@ -246,6 +248,7 @@ class AssistEngine:
                 self.follower.ended[cid] = None  # follow-all must not pick it up again
             self.release_held(cid)
             self.conversations.pop(cid, None)
+            self.board.forget(cid)
             self._audit_command("unsubscribe", cid)
 
     def pause(self, conversation_id: str | None = None) -> None:
@@ -269,6 +272,23 @@ class AssistEngine:
             raise KeyError(f"not following conversation {conversation_id}")
         state.reset_context()
         self._audit_command("reset_context", conversation_id)
+
+    def acknowledge(self, alert_id: str, actor: str) -> None:
+        """Acknowledge an open alert (audited with ``actor``); KeyError if none is open."""
+        self.board.alerts.acknowledge(alert_id, actor)
+
+    def ended_conversations(self) -> list[ConversationRow]:
+        """Calls that ended and left the board, newest first."""
+        return self.board.ended_rows()
+
+    def reopen(self, conversation_id: str) -> None:
+        """Put an ended call back on the board (its lines from the audit) until it lingers out."""
+        self.board.reopen(conversation_id)
+
+    async def _board_ticks(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.alerts.tick_s)
+            self.guard.call("board", self.board.tick, default=None)
 
     async def live_conversations(self) -> list[LiveConversation]:
         """What the platform says is live now (for a subscribe dialog)."""
@@ -299,33 +319,7 @@ class AssistEngine:
 
     def governance(self) -> dict[str, Any]:
         """The governance figures (seeds 002/003): latency, confidence, counts, health."""
-        m = self.metrics
-        latency = m.latency.summary()
-        stream = self.stream.stats if self.stream is not None else None
-        return {
-            "events_per_second": round(m.rate.rate(), 1),
-            "events": m.events,
-            "finals": m.finals,
-            "average_latency_ms": round(latency.mean_ms, 1) if latency else None,
-            "latency_p95_ms": round(latency.p95_ms, 1) if latency else None,
-            "share_under_warn": round(latency.under_threshold, 3) if latency else None,
-            "average_confidence": round(m.mean_confidence, 3) if m.mean_confidence else None,
-            "confidence_clamps": m.confidence_clamps,
-            "stage_errors": dict(m.stage_errors),
-            "dropped_late": m.dropped_late,
-            "rejected_frames": dict(m.rejected),
-            "duplicates_dropped": m.duplicates + (stream.duplicates_dropped if stream else 0),
-            "reconnects": self.reconnects,
-            "stream_gaps": self.gaps.count,
-            "gap_seconds": round(self.gaps.seconds, 1),
-            "backfilled": self.gaps.backfilled,
-            "interruptions": m.interruptions,
-            "keyword_hits": m.hits,
-            "insights": m.insights,
-            "source": self.platform.source,
-            "redactions": dict(m.redactions),
-            "audit_counts": dict(self.audit.counts),
-        }
+        return governance_of(self)
 
     def held_conversations(self) -> set[str]:
         """Conversations whose knowledge sync waits: paused, or just interrupted."""
@@ -358,6 +352,7 @@ class AssistEngine:
                 state.queue_id = state.queue_id or known.queue_id
                 state.agent_name = state.agent_name or known.agent_name
                 state.media_type = state.media_type or media_type_of(known.media_type)
+                self.board.on_started(conversation_id, known.started_at)
         self._audit_command(kind, conversation_id, actor="engine")
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:
@@ -385,269 +380,9 @@ class AssistEngine:
             self._dispatch(event)
 
     def _dispatch(self, event: StreamEvent | AudioMetrics) -> None:
-        if isinstance(event, UtteranceUpdate):
-            self._on_utterance(event)
-        elif isinstance(event, AudioMetrics):
-            self._on_audio(event)
-        elif isinstance(event, Insight):
-            self._on_insight(event)
-        elif isinstance(event, PlatformSentiment):
-            if (felt := self.conversations.get(event.conversation_id)) is not None:
-                felt.platform_sentiment = event
-                felt.version += 1
-        elif isinstance(event, RejectedFrame):
-            kind = event.reason.split(":", 1)[0]
-            self.metrics.rejected[kind] += 1
-            self.audit.append(
-                "rejected_frame",
-                {"reason": event.reason[:300], "size": event.size, "topic": event.topic},
-                actor="frame-guard",
-            )
-        elif isinstance(event, StreamHealth):
-            self.health = event
-            if event.state is StreamState.CLOSED:
-                self.audit.append("stream_closed", {"detail": event.detail}, actor="stream")
-            if event.state is StreamState.RECONNECTING:
-                self.audit.append(
-                    "stream_reconnect",
-                    {
-                        "detail": event.detail,
-                        "attempt": event.attempt,
-                        "delay_s": event.next_delay_s,
-                    },
-                    actor="stream",
-                )
-        elif isinstance(event, StreamGap):
-            self.gaps.on_gap(event)
-        elif isinstance(event, SubscriptionRejected):
-            self.audit.append(
-                "subscription_rejected",
-                {
-                    "topic": event.topic,
-                    "reason": event.reason,
-                    "missing": list(event.missing_permissions),
-                },
-                actor="stream",
-            )
-        elif isinstance(event, ConversationStarted):
-            if self.follower is None or self.follower.follow_all:
-                started = self.state(event.conversation_id)
-                started.queue_id = started.queue_id or event.queue_id
-                started.agent_name = started.agent_name or event.agent_name
-        elif isinstance(event, ConversationEnded):
-            self.release_held(event.conversation_id)
-            ended = self.conversations.get(event.conversation_id)
-            if ended is not None and ended.ended_at is None:
-                ended.ended_at = event.received_at
-                ended.version += 1
-                self.audit.append(
-                    "conversation_ended",
-                    {"reason": event.reason},
-                    conversation=event.conversation_id,
-                    actor="stream",
-                )
-                self.gaps.on_ended(event.conversation_id)
-
-    def _on_utterance(self, update: UtteranceUpdate) -> None:
-        metrics = self.metrics
-        metrics.utterance_updates += 1
-        if update.adjustments:
-            metrics.confidence_clamps += len(update.adjustments)
-        latency = speech_latency_ms(update)
-        drop_ms = self.latency_policy.drop_ms
-        if latency is not None and drop_ms is not None and latency > drop_ms:
-            metrics.dropped_late += 1
-            return
-        # A final ending inside a digit run may be held (shown masked) until it is whole.
-        for redacted, redaction in self.hold.offer(update):
-            self._on_redacted(redacted, redaction)
-
-    def _on_redacted(self, update: UtteranceUpdate, redaction: Redaction) -> None:
-        metrics = self.metrics
-        latency = speech_latency_ms(update)
-        state = self.state(update.conversation_id)
-        if update.media_type is not None and state.media_type != update.media_type:
-            state.media_type = update.media_type
-            state.version += 1
-        language_before = state.language
-        result = state.apply(update, update.text, redaction.changed)
-        if result.duplicate or result.line is None:
-            metrics.duplicates += 1
-            return
-        line = result.line
-        if latency is not None:
-            line.latency_ms = latency
-            line.late = latency > self.latency_policy.warn_ms
-            state.latency.add(latency)
-            metrics.latency.add(latency)
-            metrics.late += line.late
-        if result.interruption is not None:
-            self._on_interruption(state, result.interruption)
-        if state.language != language_before:
-            self._judge(state)  # the spoken language is one of the quality gates
-        if result.new_final:
-            with self.guard.stage("final", update):
-                self._on_final(state, line, update, redaction.found)
-        own_ms = (utc_now() - update.received_at).total_seconds() * 1000
-        metrics.own_latency.add(own_ms)
-        state.own_latency.add(own_ms)
-
-    def release_held(self, conversation_id: str | None = None) -> None:
-        """Pass on held finals now (a conversation ended, or the engine stops)."""
-        for redacted, redaction in self.hold.release(conversation_id):
-            self._on_redacted(redacted, redaction)
-
-    async def _release_held_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(HOLD_TICK_S)
-            for redacted, redaction in self.hold.expired():
-                with self.guard.stage("redaction", redacted):
-                    self._on_redacted(redacted, redaction)
-
-    def _on_interruption(self, state: ConversationState, interruption: Interruption) -> None:
-        self.metrics.interruptions += 1
-        state.hold_sync_until = time.monotonic() + self.settings.webhook.interruption_hold_s
-        self.audit.append(
-            "interruption",
-            {
-                "interrupter": interruption.interrupter.value,
-                "interrupted": interruption.interrupted.value,
-                "utterance_id": interruption.utterance_id,
-                "overlap_ms": interruption.overlap_ms,
-                "explicit": interruption.explicit,
-            },
-            conversation=state.conversation_id,
-            actor="pipeline",
-        )
-
-    def _on_final(
-        self, state: ConversationState, line: Line, update: UtteranceUpdate, found: Any
-    ) -> None:
-        metrics = self.metrics
-        metrics.finals += 1
-        metrics.confidence_total += update.confidence
-        metrics.redactions.update(found)
-        status = state.verdict.status
-        line.bad_audio = status is AudioStatus.BAD
-        data: dict[str, Any] = {
-            "utterance_id": update.utterance_id,
-            "speaker": update.speaker.value,
-            "text": line.text,
-            "confidence": round(update.confidence, 4),
-            "latency_ms": round(line.latency_ms, 1) if line.latency_ms is not None else None,
-            "audio_status": status.value,
-            "redactions": dict(found),
-            **self.gaps.audit_extra(update),
-        }
-        if (
-            self.outbox is not None
-            and self.webhook_url
-            and (not line.bad_audio or self.settings.quality.send_bad_audio_to_webhook)
-        ):
-            # The outbox is fed from this record once it is committed (sinks/outbox_feed.py).
-            data[WEBHOOK_FIELD] = webhook_fields(
-                offset_ms=update.offset_ms,
-                duration_ms=update.duration_ms,
-                language=update.language,
-                received_at=update.received_at.isoformat(),
-            )
-        self.audit.append(
-            "final_utterance", data, conversation=state.conversation_id, actor="pipeline"
-        )
-        if update.speaker.value in self._speakers:
-            self._nlp_queue.put_nowait((state, line, update))
-
-    # -- insights (seed 002's stream) -------------------------------------------------------
-    def _on_insight(self, insight: Insight) -> None:
-        state = self.conversations.get(insight.conversation_id)
-        if state is None:
-            return
-        # An insight may quote the caller: its snippet is redacted like a transcript.
-        redaction = self.redactor.redact(insight.snippet)
-        if redaction.changed:
-            insight = insight.model_copy(update={"snippet": redaction.text})
-        state.add_insight(insight)
-        self.metrics.insights += 1
-        self.audit.append(
-            "insight",
-            {
-                "type": insight.insight_type,
-                "confidence": round(insight.confidence, 3),
-                "relevance": insight.relevance,
-                "snippet": insight.snippet[:120],
-            },
-            conversation=insight.conversation_id,
-            actor="insights",
-        )
-
-    # -- audio quality ---------------------------------------------------------------------------
-    def _on_audio(self, metrics: AudioMetrics) -> None:
-        state = self.conversations.get(metrics.conversation_id)
-        if state is None:
-            return
-        old = state.audio
-        if old is not None:
-            merged = {
-                k: v if v is not None else getattr(old, k) for k, v in metrics.model_dump().items()
-            }
-            metrics = AudioMetrics.model_validate(merged)
-        state.audio = metrics
-        self._judge(state)
-
-    def _judge(self, state: ConversationState) -> None:
-        verdict = self.gate.judge(state.audio, state.language)
-        if verdict.status is not state.verdict.status:
-            self.audit.append(
-                "quality_change",
-                {
-                    "from": state.verdict.status.value,
-                    "to": verdict.status.value,
-                    "reasons": list(verdict.reasons),
-                },
-                conversation=state.conversation_id,
-                actor="quality",
-            )
-        state.verdict = verdict
-        state.version += 1
-
-    async def _poll_media(self) -> None:
-        """Poll telephony media statistics: no notification topic carries audio metrics.
-
-        Calls are spread evenly within ``poll_budget_per_minute`` (the platform limits
-        requests per app), so with many conversations each is polled less often than
-        ``poll_interval_s``.
-        """
-        api = self.platform.session.api
-        quality = self.settings.quality
-        spacing = 60.0 / quality.poll_budget_per_minute
-        last_polled: dict[str, float] = {}
-        warned = False
-        while True:
-            await asyncio.sleep(spacing)
-            now = time.monotonic()
-            due = [
-                (last_polled.get(cid, 0.0), cid)
-                for cid, state in self.conversations.items()
-                if state.ended_at is None
-                and now - last_polled.get(cid, 0.0) >= quality.poll_interval_s
-            ]
-            if not due:
-                continue
-            _, cid = min(due)  # the longest unpolled conversation goes first
-            last_polled[cid] = now
-            try:
-                parsed = await fetch_media_statistics(api, cid)
-            except NotFoundError:
-                continue
-            except GenesysError as exc:
-                if not warned:
-                    log.warning("media statistics unavailable: %s", exc)
-                    warned = True
-                continue
-            if parsed is not None:
-                await self.process(parsed)
-            for gone in [c for c in last_polled if c not in self.conversations]:
-                del last_polled[gone]
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
 
     # -- knowledge outbox -------------------------------------------------------------------------
     def _flush_outbox_now(self) -> None:
@@ -659,113 +394,3 @@ class AssistEngine:
         while True:
             await asyncio.sleep(OUTBOX_FLUSH_S)
             await asyncio.to_thread(self._flush_outbox_now)
-
-    # -- NLP -------------------------------------------------------------------------------------
-    async def _nlp_worker(self) -> None:
-        """Match finals in slices of a few milliseconds on the event loop.
-
-        spaCy holds the GIL, so a worker thread would only fight the event loop for it
-        (each socket read would wait out the thread's switch interval). Instead each
-        slice is sized from the measured cost per text to stay within ``NLP_SLICE_S``,
-        and the loop runs other work between slices.
-        """
-        assert self.matcher is not None
-        matcher = self.matcher
-        context_tokens = self.settings.nlp.context_tokens
-        per_text_s = 0.0005  # first guess; measured from then on
-        while True:
-            batch = [await self._nlp_queue.get()]
-            limit = max(1, min(NLP_BATCH, int(NLP_SLICE_S / per_text_s)))
-            while len(batch) < limit and not self._nlp_queue.empty():
-                batch.append(self._nlp_queue.get_nowait())
-            texts: list[str] = []
-            offsets: list[int] = []
-            for state, line, update in batch:
-                context = state.nlp_context.get(update.speaker, "")
-                full = f"{context} {line.text}" if context else line.text
-                texts.append(full)
-                offsets.append(len(full) - len(line.text))
-                # A phrase split across two finals still matches: carry the tail over.
-                tail = full.split()[-context_tokens:] if context_tokens else []
-                state.nlp_context[update.speaker] = " ".join(tail)
-            started = time.perf_counter()
-            results = self.guard.call("nlp", matcher.match, texts, default=None)
-            if results is None:
-                continue
-            spent = time.perf_counter() - started
-            per_text_s = 0.8 * per_text_s + 0.2 * (spent / len(texts))
-            self.metrics.nlp_seconds += spent
-            self.metrics.nlp_batches += 1
-            self.metrics.nlp_max_batch_s = max(self.metrics.nlp_max_batch_s, spent)
-            for (state, line, update), matches, full, offset in zip(
-                batch, results, texts, offsets, strict=True
-            ):
-                for match in matches:
-                    if match.end > offset:  # only what this final added
-                        with self.guard.stage("keyword_hit", update):
-                            self._on_match(state, line, update, match, full)
-            await asyncio.sleep(0)  # let the stream and the UI run between slices
-
-    def _on_match(
-        self, state: ConversationState, line: Line, update: UtteranceUpdate, match: Match, full: str
-    ) -> None:
-        rule: Rule | None = self._rules_by_id.get(match.rule_id)
-        speakers = (rule.speakers if rule and rule.speakers else None) or self.settings.nlp.speakers
-        if update.speaker.value not in speakers:
-            return
-        key = match.rule_id if rule else f"{match.rule_id}:{match.text.lower()}"
-        now = time.monotonic()
-        if now - state.cooldowns.get(key, -1e9) < self.settings.nlp.cooldown_s:
-            return
-        state.cooldowns[key] = now
-        category = rule.category if rule else "entity"
-        hit = KeywordHit(
-            conversation_id=state.conversation_id,
-            utterance_id=update.utterance_id,
-            rule_id=match.rule_id,
-            category=category,
-            severity=rule.severity if rule else "low",
-            speaker=update.speaker,
-            matched=match.text,
-            snippet=snippet(full, match.start, match.end),
-            relevance=relevance(category, update.confidence, self.settings.nlp.weights),
-            confidence=update.confidence,
-            source=match.source,
-            suggestion_title=rule.suggestion.title if rule and rule.suggestion else None,
-        )
-        state.add_hit(hit)
-        self.metrics.hits += 1
-        self.audit.append(
-            "keyword_hit",
-            {
-                "rule": hit.rule_id,
-                "category": hit.category,
-                "severity": hit.severity,
-                "matched": hit.matched,
-                "relevance": hit.relevance,
-                "source": hit.source,
-                "utterance_id": hit.utterance_id,
-                "speaker": hit.speaker.value,
-            },
-            conversation=state.conversation_id,
-            actor="nlp",
-        )
-        if rule and rule.suggestion and self.settings.push.enabled and not state.inactive:
-            suggestion = Suggestion(
-                suggestion_id=str(uuid.uuid4()),
-                conversation_id=state.conversation_id,
-                rule_id=rule.id,
-                title=rule.suggestion.title,
-                body=rule.suggestion.body,
-                links=tuple(rule.suggestion.links),
-            )
-            state.put_suggestion(suggestion)
-            task = asyncio.create_task(self._push(state, suggestion))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-
-    async def _push(self, state: ConversationState, suggestion: Suggestion) -> None:
-        result = await self.pusher.push(suggestion)
-        state.put_suggestion(result)
-        if result.outcome is SuggestionOutcome.INACTIVE:
-            state.inactive = True

@@ -55,6 +55,9 @@ class _Answering:
             "resume": self._sync(engine.resume),
             "reset_context": self._sync(engine.reset_context),
             "flush_audit": self._sync(engine.audit.flush),
+            "acknowledge": self._sync(engine.acknowledge),
+            "ended_conversations": self._sync(engine.ended_conversations),
+            "reopen": self._sync(engine.reopen),
         }
         assert set(self.handlers) == COMMANDS
 

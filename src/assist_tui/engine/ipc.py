@@ -22,6 +22,9 @@ COMMANDS = frozenset(
         "resume",
         "reset_context",
         "flush_audit",
+        "acknowledge",
+        "ended_conversations",
+        "reopen",
     }
 )
 

@@ -65,11 +65,14 @@ class EngineLink(Protocol):
     async def flush_audit(self) -> None:
         """Commit what the engine has audited, so that a reader of the store sees it."""
 
-    async def acknowledge(self, alert_id: str, actor: str) -> None: ...
+    async def acknowledge(self, alert_id: str, actor: str) -> None:
+        """Acknowledge an open alert (audited ``alert_acknowledged`` with ``actor``)."""
 
-    async def ended_conversations(self) -> list[ConversationRow]: ...
+    async def ended_conversations(self) -> list[ConversationRow]:
+        """Calls that ended and left the board, newest first."""
 
-    async def reopen(self, conversation_id: str) -> None: ...
+    async def reopen(self, conversation_id: str) -> None:
+        """Put an ended call back on the board until it lingers out again."""
 
 
 class LocalLink:
@@ -112,3 +115,15 @@ class LocalLink:
     async def flush_audit(self) -> None:
         async with refused():
             self.engine.audit.flush()
+
+    async def acknowledge(self, alert_id: str, actor: str) -> None:
+        async with refused():
+            self.engine.acknowledge(alert_id, actor)
+
+    async def ended_conversations(self) -> list[ConversationRow]:
+        async with refused():
+            return self.engine.ended_conversations()
+
+    async def reopen(self, conversation_id: str) -> None:
+        async with refused():
+            self.engine.reopen(conversation_id)

@@ -15,7 +15,7 @@ from typing import Any
 from assist_tui.config import Settings
 from assist_tui.engine.ipc import COMMANDS, read_message, write_message
 from assist_tui.engine.link import EngineCommandError, EngineStopped
-from assist_tui.engine.snapshot import EngineView
+from assist_tui.engine.snapshot import ConversationRow, EngineView
 from assist_tui.model import LiveConversation, SubscriptionRejected
 
 log = logging.getLogger(__name__)
@@ -184,3 +184,12 @@ class EngineProcess:
 
     async def flush_audit(self) -> None:
         await self._call("flush_audit")
+
+    async def acknowledge(self, alert_id: str, actor: str) -> None:
+        await self._call("acknowledge", alert_id, actor)
+
+    async def ended_conversations(self) -> list[ConversationRow]:
+        return list(await self._call("ended_conversations"))
+
+    async def reopen(self, conversation_id: str) -> None:
+        await self._call("reopen", conversation_id)

@@ -28,6 +28,7 @@ from assist_tui.model import (
 
 if TYPE_CHECKING:  # the dashboard imports this module; it must not pull spaCy in
     from assist_tui.engine.engine import AssistEngine
+    from assist_tui.engine.stages.runner import BoardStages
 
 SPARK_SAMPLES = 60  # latency samples the sparkline draws
 
@@ -138,9 +139,16 @@ def take_view(
         reconnects=engine.reconnects,
         rejected=engine.metrics.rejected_total,
         paused=sum(1 for s in engine.conversations.values() if s.paused),
-        rows=tuple(row_of(s) for s in engine.conversations.values()) if rows else None,
+        rows=(
+            tuple(row_of(s, engine.board) for s in engine.conversations.values()) if rows else None
+        ),
         gauges=(
-            gauges_of(state, engine.latency_policy, engine.metrics.own_latency.summary())
+            gauges_of(
+                state,
+                engine.latency_policy,
+                engine.metrics.own_latency.summary(),
+                board=engine.board,
+            )
             if state is not None
             else None
         ),
@@ -150,11 +158,15 @@ def take_view(
         notices=notices,
         gaps=engine.gaps.count,
         gap_seconds=engine.gaps.seconds,
+        alerts=engine.board.alerts.newest_first() if rows else None,
     )
 
 
-def row_of(state: ConversationState) -> ConversationRow:
+def row_of(state: ConversationState, board: BoardStages | None = None) -> ConversationRow:
     latency = state.latency.summary()
+    own = state.own_latency.summary()
+    cid = state.conversation_id
+    open_alerts, top = board.alerts.open_summary(cid) if board else (0, None)
     return ConversationRow(
         conversation_id=state.conversation_id,
         queue_id=state.queue_id,
@@ -171,6 +183,12 @@ def row_of(state: ConversationState) -> ConversationRow:
         platform_sentiment=(
             state.platform_sentiment.overall if state.platform_sentiment is not None else None
         ),
+        started_at=board.started_at.get(cid) if board else None,
+        analytics=board.analytics(state) if board else None,
+        open_alerts=open_alerts,
+        top_severity=top,
+        own_latency_p50_ms=own.p50_ms if own else None,
+        leaves_at=board.leaves_at(state) if board else None,
     )
 
 
@@ -178,6 +196,8 @@ def gauges_of(
     state: ConversationState,
     policy: LatencyPolicy | None = None,
     all_own: LatencySummary | None = None,
+    *,
+    board: BoardStages | None = None,
 ) -> ConversationGauges:
     samples = state.latency.samples
     recent = tuple(samples[i] for i in range(max(0, len(samples) - SPARK_SAMPLES), len(samples)))
@@ -195,6 +215,7 @@ def gauges_of(
         own_latency=state.own_latency.summary(),
         all_own_latency=all_own,
         media_type=state.media_type,
+        analytics=board.analytics(state) if board else None,
     )
 
 
