@@ -9,11 +9,13 @@ import pytest
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.detail_screen import RecordScreen
 from assist_tui.ui.entry_detail import entry_text
-from assist_tui.ui.panes import HitsTable
+from assist_tui.ui.panes import ConversationTable, HitsTable
 
 from .scripted_engine import scripted_engine
-from .test_dashboard import demo_settings
+from .test_dashboard import demo_settings, until
 from .test_snapshots import settled
+
+WITH_SUGGESTION = "7d3f0c2a-5b1e-4c6d-9a8f-1e2d3c4b5a69"  # scripted_engine's first call
 
 
 async def test_enter_opens_a_suggestion_and_a_hit_whole_and_c_copies(
@@ -25,7 +27,11 @@ async def test_enter_opens_a_suggestion_and_a_hit_whole_and_c_copies(
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
     async with app.run_test(size=(140, 40)) as pilot:
         await settled(pilot)
+        # The call with a suggestion, wherever the board's attention order puts it.
+        board = app.query_one(ConversationTable)
+        board._move(board._keys.index(WITH_SUGGESTION))
         hits = app.query_one(HitsTable)
+        await until(pilot, lambda: hits.content is not None and bool(hits.content.suggestions))
         content = hits.content
         assert content is not None and content.suggestions and content.hits
         hits.focus()
