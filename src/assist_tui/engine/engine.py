@@ -24,6 +24,7 @@ import httpx
 
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
+from assist_tui.engine.call_start import CallStarts
 from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.gaps import GapKeeper
 from assist_tui.engine.governance import governance_of
@@ -126,6 +127,10 @@ class AssistEngine:
         self.audio = AudioStage(self)
         self.insights = InsightStage(self)
         self.board = BoardStages(self)  # sentiment, talk analytics, rules and alerts, linger
+        # A call followed by id learns its start from discovery or one background lookup.
+        self.starts = CallStarts(
+            platform.session.api, self.board.on_looked_up, self.board.started_at.__contains__
+        )
         self.stream_events = StreamEventStage(self)  # frames, health, starts and ends
         self._handlers = self.stream_events.handlers()
         self._nlp_queue = self.keywords.queue
@@ -175,6 +180,7 @@ class AssistEngine:
                     await self.follower.stop()
                     await self.platform_insights.aclose()
                     await self.gaps.stop()
+                    await self.starts.aclose()
                     for task in [*tasks, *self._background]:
                         task.cancel()
                     for task in [*tasks, *self._background]:
@@ -197,6 +203,7 @@ class AssistEngine:
                 self.state(cid)
                 self._audit_command("subscribe", cid, actor="engine")
                 self.platform_insights.follow(stream, cid)
+                self.starts.fill(cid)
         # After a restart (a killed engine), what was shown comes back from the audit.
         restored = [self.state(cid) for cid in self.follower.following]
         lookback = timedelta(hours=self.settings.discovery.lookback_hours)
@@ -236,6 +243,7 @@ class AssistEngine:
                 if self.follower is not None:
                     self.follower.following.setdefault(cid, LiveConversation(conversation_id=cid))
                 self._audit_command("subscribe", cid)
+                self.starts.fill(cid)
         return rejected
 
     async def unsubscribe(self, conversation_ids: Iterable[str]) -> None:
@@ -293,12 +301,14 @@ class AssistEngine:
     async def live_conversations(self) -> list[LiveConversation]:
         """What the platform says is live now (for a subscribe dialog)."""
         d = self.settings.discovery
-        return await discover_live(
+        live = await discover_live(
             self.platform.session.api,
             queues=d.queues,
             lookback=timedelta(hours=d.lookback_hours),
             page_size=d.page_size,
         )
+        self.starts.remember(live)
+        return live
 
     def state(self, conversation_id: str) -> ConversationState:
         state = self.conversations.get(conversation_id)
@@ -352,7 +362,7 @@ class AssistEngine:
                 state.queue_id = state.queue_id or known.queue_id
                 state.agent_name = state.agent_name or known.agent_name
                 state.media_type = state.media_type or media_type_of(known.media_type)
-                self.board.on_started(conversation_id, known.started_at)
+            self.starts.fill(conversation_id, known.started_at if known else None)
         self._audit_command(kind, conversation_id, actor="engine")
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:

@@ -7,6 +7,7 @@ and which communications a call has (the recorded transcript is per communicatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from assist_tui.genesys.discovery import translate_queue_event
@@ -23,6 +24,7 @@ class ConversationStatus:
     conversation_id: str
     ended: bool
     communication_ids: tuple[str, ...]
+    started_at: datetime | None = None  # the platform's ``startTime``, when it gave one
 
 
 def parse_conversation(conversation_id: str, body: Any) -> ConversationStatus:
@@ -45,7 +47,19 @@ def parse_conversation(conversation_id: str, body: Any) -> ConversationStatus:
                 if isinstance(media, dict) and isinstance(media.get("id"), str):
                     comms.append(media["id"])
     ended = isinstance(event, ConversationEnded) or bool(body.get("endTime"))
-    return ConversationStatus(conversation_id, ended, tuple(dict.fromkeys(comms)))
+    return ConversationStatus(
+        conversation_id, ended, tuple(dict.fromkeys(comms)), _start_of(body.get("startTime"))
+    )
+
+
+def _start_of(value: Any) -> datetime | None:
+    """An ISO-8601 ``startTime`` (``Z`` or an offset); None when missing or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 async def lookup_conversation(api: GenesysApi, conversation_id: str) -> ConversationStatus:

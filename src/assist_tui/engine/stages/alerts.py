@@ -64,6 +64,17 @@ class AlertStage:
             self.calls[conversation_id] = call
         return call
 
+    def anchor(self, conversation_id: str, started_at: datetime) -> None:
+        """The call's real start learned late: its open from-the-start windows move with it."""
+        call = self.calls.get(conversation_id)
+        if call is None or call.started_at == started_at:
+            return
+        shift = started_at - call.started_at
+        call.started_at = started_at
+        for rule in self.rules:
+            if rule.id in call.windows and rule.after is None:
+                call.windows[rule.id] += shift
+
     def forget(self, conversation_id: str) -> None:
         self.calls.pop(conversation_id, None)
 

@@ -55,8 +55,16 @@ class BoardStages:
         self.sentiment.on_platform(event)
 
     def on_started(self, conversation_id: str, started_at: datetime | None) -> None:
-        if started_at is not None:
-            self.started_at.setdefault(conversation_id, started_at)
+        if started_at is not None and conversation_id not in self.started_at:
+            self.started_at[conversation_id] = started_at
+            self.alerts.anchor(conversation_id, started_at)
+
+    def on_looked_up(self, conversation_id: str, started_at: datetime) -> None:
+        """A start learned after subscribing (call_start.py): only for a call still shown."""
+        state = self.engine.conversations.get(conversation_id)
+        if state is not None:
+            self.on_started(conversation_id, started_at)
+            state.version += 1
 
     def on_ended(self, state: ConversationState) -> None:
         """Not-said windows close when the call ends."""
