@@ -197,6 +197,26 @@ def test_silence_overtalk_bad_audio_and_latency(tmp_path: Path) -> None:
     assert rules_raised(s)[-1] == "slow"
 
 
+def test_latency_over_measures_the_chosen_source(tmp_path: Path) -> None:
+    s, _ = stage(
+        tmp_path,
+        {"id": "platform", "kind": "latency_over", "threshold": 1500},
+        {"id": "ours", "kind": "latency_over", "threshold": 200, "source": "ours"},
+    )
+    assert s.rules[0].source == "platform"  # the default, as before
+    s.on_final(final("agent", "a", 1), "a", None, 1600.0, own_ms=20.0)
+    assert rules_raised(s) == ["platform"]
+    s.on_final(final("agent", "b", 2, 1), "b", None, 100.0, own_ms=250.0)
+    assert rules_raised(s) == ["platform", "ours"]
+    assert s.newest_first()[0].detail == "final 250 ms processed"
+    (tmp_path / "b").mkdir()
+    s2, _ = stage(
+        tmp_path / "b", {"id": "o", "kind": "latency_over", "threshold": 200, "source": "ours"}
+    )
+    s2.on_final(final("agent", "c", 3), "c", None, None)  # received at T0, long ago: measured
+    assert rules_raised(s2) == ["o"]
+
+
 def test_acknowledge_is_audited_and_refuses_unknown(tmp_path: Path) -> None:
     s, audit = stage(tmp_path, {"id": "p", "kind": "said", "phrases": ["refund"]})
     say(s, "customer", "I want a refund", 1)
@@ -248,6 +268,15 @@ def test_the_built_in_rules_load() -> None:
             "rule 'v', key when",
         ),
         ("[[alert]\n", "not valid TOML"),
+        (
+            '[[alert]]\nid = "s"\ntitle = "t"\nkind = "latency_over"\nthreshold = 9\n'
+            'source = "mine"\n',
+            "rule 's', key source: Input should be 'platform' or 'ours'",
+        ),
+        (
+            '[[alert]]\nid = "u"\ntitle = "t"\nkind = "said"\nphrases = ["a"]\nsource = "ours"\n',
+            "'source' only applies to kind = \"latency_over\"",
+        ),
     ],
 )
 def test_rules_file_errors_name_file_rule_and_key(tmp_path: Path, body: str, needle: str) -> None:

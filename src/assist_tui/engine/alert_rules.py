@@ -23,6 +23,7 @@ RuleKind = Literal[
     "latency_over",
 ]
 SpeakerName = Literal["agent", "customer", "any"]
+LatencySource = Literal["platform", "ours"]  # spoken to received, or received to processed
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -117,6 +118,7 @@ class AlertRule(BaseModel):
     turns: int = Field(3, ge=1, le=50)  # sentiment_below: this many turns in a row
     seconds: float | None = Field(None, gt=0)  # silence/overtalk/bad audio
     cooldown_s: float = Field(60.0, ge=0)  # said, latency_over: the least time between alerts
+    source: LatencySource = "platform"  # latency_over: whose delay it measures
 
     @model_validator(mode="after")
     def _keys_for_kind(self) -> AlertRule:
@@ -133,6 +135,8 @@ class AlertRule(BaseModel):
             raise ValueError("'after' needs phrases, lemmas or patterns")
         if self.kind in ("sentiment_below", "latency_over") and self.threshold is None:
             raise ValueError(f"{self.kind} needs threshold")
+        if self.source != "platform" and self.kind != "latency_over":
+            raise ValueError("'source' only applies to kind = \"latency_over\"")
         if self.kind == "sentiment_below" and not -1 <= (self.threshold or 0) <= 1:
             raise ValueError("sentiment_below threshold is on the -1..1 scale")
         if self.kind in ("silence_over", "overtalk_over", "bad_audio_for") and not self.seconds:

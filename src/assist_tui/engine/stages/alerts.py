@@ -85,8 +85,13 @@ class AlertStage:
         text: str,
         sentiment: CallSentiment | None,
         latency_ms: float | None,
+        own_ms: float | None = None,
     ) -> None:
+        """``latency_ms`` is the platform's delay (spoken to received); ``own_ms`` ours
+        (received to processed), measured now when not given."""
         cid, speaker, now = update.conversation_id, update.speaker.value, update.received_at
+        if own_ms is None:
+            own_ms = (utc_now() - update.received_at).total_seconds() * 1000
         call = self.call(cid)
         if update.offset_ms is not None:
             call.offset_ms = update.offset_ms
@@ -104,13 +109,11 @@ class AlertStage:
                 self._latch(
                     cid, call, rule, low, f"{rule.turns} turns below {rule.threshold}", update, now
                 )
-            elif (
-                kind == "latency_over"
-                and latency_ms is not None
-                and latency_ms > (rule.threshold or 0)
-                and self._cooled(call, rule, now)
-            ):
-                self.raise_alert(cid, rule, f"final {latency_ms:.0f} ms late", update, now)
+            elif kind == "latency_over":
+                ms = own_ms if rule.source == "ours" else latency_ms
+                if ms is not None and ms > (rule.threshold or 0) and self._cooled(call, rule, now):
+                    late = "processed" if rule.source == "ours" else "late"
+                    self.raise_alert(cid, rule, f"final {ms:.0f} ms {late}", update, now)
 
     def _not_said(
         self, call: CallRules, rule: AlertRule, speaker: str, text: str, now: datetime
