@@ -200,3 +200,27 @@ def test_alerts_command_names_a_broken_rules_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert str(rules) in result.stderr and "within_s" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tail_json_prints_a_tick_raised_alert_on_its_own_line(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.toml"
+    # Never said, so its window (1 s from the call's first final) closes on the tick.
+    rules.write_text(
+        '[[alert]]\nid = "never"\ntitle = "Never said"\nkind = "not_said"\n'
+        'within_s = 1\nphrases = ["zebra crossing quartz"]\n'
+    )
+    env = env_for(tmp_path) | {"ASSIST_TUI_ALERTS_RULES_FILE": str(rules)}
+    result = subprocess.run(
+        command("tail", "--demo", "--json", "--finals-only", "--count", "12", "--duration", "40"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    alerts = [r for r in rows if r["kind"] == "alert"]
+    assert alerts and all(r["rule_id"] == "never" for r in alerts)
+    finals = [r for r in rows if r["kind"] == "utterance"]
+    assert finals and not any(f["alerts"] for f in finals)  # never riding on a final

@@ -211,7 +211,7 @@ async def _print_events(
                 return
             if board is not None:
                 board.tick()  # not-said windows close, silences grow
-                if options.alerts_only and emit_alerts(board, options, write):
+                if emit_alerts(board, options, write):  # alerts, or tail --json's own lines
                     return
 
     # Nothing is shown unredacted: a final ending inside a digit run is held (shown as a

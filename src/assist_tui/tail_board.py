@@ -45,7 +45,11 @@ def board_line(board: LiveBoard, item: UtteranceUpdate | Insight, options: objec
 
 
 def emit_alerts(board: LiveBoard, options: object, write: Callable[[str], bool]) -> bool:
-    """Print the alerts raised since last time; True once the printer should stop."""
+    """Print the alerts raised since last time; True once the printer should stop.
+
+    With ``tail --json`` this runs after each tick: an alert a final raised went out on
+    that final's line, so what is left was raised by the tick or a call's end (a not-said
+    window closing, a silence) and gets a ``{"kind": "alert", ...}`` line of its own."""
     as_json = getattr(options, "as_json", False)
     for alert in board.take_alerts():
         if write(json.dumps(alert_json(alert)) if as_json else alert_text(alert)):

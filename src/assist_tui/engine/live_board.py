@@ -48,9 +48,12 @@ class LiveBoard:
         self.alerts = AlertStage(rules, audit=None)
         self.ended: set[str] = set()
         self.pending: dict[str, list[AlertView]] = {}
+        # Raised by the tick or a call's end, not by a final: printed as lines of their own.
+        self.loose: list[AlertView] = []
 
     def on_final(self, update: UtteranceUpdate) -> CallAnalytics:
         cid = update.conversation_id
+        self.loose.extend(self.alerts.take_raised())  # raised before this final: not its own
         self.alerts.call(cid)
         self.sentiment.on_final(update, update.text)
         self.talk.on_final(update)
@@ -75,7 +78,9 @@ class LiveBoard:
                 self.alerts.tick(cid, now, self.talk.calls.get(cid), False)
 
     def take_alerts(self) -> list[AlertView]:
-        return self.alerts.take_raised()
+        """Every alert not handed out yet: those raised outside a final first."""
+        loose, self.loose = self.loose, []
+        return loose + self.alerts.take_raised()
 
     def take_alerts_of(self, conversation_id: str) -> list[AlertView]:
         """The call's alerts not handed out yet (``tail --json`` puts them on its finals)."""
