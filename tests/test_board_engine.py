@@ -107,3 +107,29 @@ async def test_a_call_waiting_for_its_backfill_stays_until_filled(tmp_path: Path
     del engine.gaps.open[FIRST]  # settled (gaps.py)
     engine.board.tick(max(ends) + timedelta(seconds=122))
     assert engine.conversations == {}
+
+
+async def test_ended_calls_past_memory_come_from_the_audit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assist_tui.engine.stages import runner
+
+    monkeypatch.setattr(runner, "MAX_ENDED", 1)  # memory keeps only the newest ended call
+    engine = await scripted_engine(tmp_path)
+    last_end = max(s.ended_at for s in engine.conversations.values() if s.ended_at)
+    engine.board.tick(last_end + timedelta(seconds=121))
+    assert len(engine.board.ended) == 1
+    engine.audit.flush()
+    newest_first = list(CALLS)[::-1]
+    rows = engine.ended_conversations()
+    assert [r.conversation_id for r in rows] == newest_first
+    assert rows[0].analytics is not None  # from memory; the older ones from the audit
+    assert rows[1].ended_at is not None and rows[1].analytics is None
+    page = engine.ended_conversations(offset=1, limit=1)
+    assert [r.conversation_id for r in page] == newest_first[1:2]
+    assert [r.conversation_id for r in engine.ended_conversations(offset=2)] == newest_first[2:]
+    engine.reopen(FIRST)  # the oldest: no longer in memory, found in the audit
+    assert len(engine.conversations[FIRST].lines) == len(CALLS[FIRST])
+    assert FIRST not in {r.conversation_id for r in engine.ended_conversations()}
+    with pytest.raises(KeyError, match="no ended conversation nope"):
+        engine.reopen("nope")

@@ -26,6 +26,7 @@ from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.engine.call_start import CallStarts
 from assist_tui.engine.conversation import ConversationState
+from assist_tui.engine.ended_history import ended_page, find_older
 from assist_tui.engine.gaps import GapKeeper
 from assist_tui.engine.governance import governance_of
 from assist_tui.engine.latency_policy import policy_for
@@ -54,6 +55,7 @@ from assist_tui.model import (
     StreamHealth,
     SubscriptionRejected,
     media_type_of,
+    utc_now,
 )
 from assist_tui.platform import Platform
 from assist_tui.sinks.assist_push import AssistPusher
@@ -127,6 +129,7 @@ class AssistEngine:
         self.audio = AudioStage(self)
         self.insights = InsightStage(self)
         self.board = BoardStages(self)  # sentiment, talk analytics, rules and alerts, linger
+        self.run_started = utc_now()  # this run's ended calls are read back from then
         # A call followed by id learns its start from discovery or one background lookup.
         self.starts = CallStarts(
             platform.session.api, self.board.on_looked_up, self.board.started_at.__contains__
@@ -285,12 +288,16 @@ class AssistEngine:
         """Acknowledge an open alert (audited with ``actor``); KeyError if none is open."""
         self.board.alerts.acknowledge(alert_id, actor)
 
-    def ended_conversations(self) -> list[ConversationRow]:
-        """Calls that ended and left the board, newest first."""
-        return self.board.ended_rows()
+    def ended_conversations(
+        self, offset: int = 0, limit: int | None = None
+    ) -> list[ConversationRow]:
+        """Calls that ended and left the board, newest first; past the newest 1,000 kept in
+        memory, this run's older ones come from the audit, a page at a time."""
+        return ended_page(self.board, self.audit, self.run_started, offset, limit)
 
     def reopen(self, conversation_id: str) -> None:
         """Put an ended call back on the board (its lines from the audit) until it lingers out."""
+        find_older(self.board, self.audit, self.run_started, conversation_id)
         self.board.reopen(conversation_id)
 
     async def _board_ticks(self) -> None:
