@@ -27,6 +27,7 @@ from assist_tui.config import Settings
 from assist_tui.engine.call_start import CallStarts
 from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.ended_history import ended_page, find_older
+from assist_tui.engine.follow_changes import follow_change
 from assist_tui.engine.gaps import GapKeeper
 from assist_tui.engine.governance import governance_of
 from assist_tui.engine.latency_policy import policy_for
@@ -54,7 +55,6 @@ from assist_tui.model import (
     StreamEvent,
     StreamHealth,
     SubscriptionRejected,
-    media_type_of,
     utc_now,
 )
 from assist_tui.platform import Platform
@@ -357,20 +357,7 @@ class AssistEngine:
         return self.stream
 
     def _on_follow_change(self, kind: str, conversation_id: str) -> None:
-        if self.stream is not None:
-            if kind == "subscribe":
-                self.platform_insights.follow(self.stream, conversation_id)
-            elif kind == "unsubscribe":
-                self.platform_insights.unfollow(self.stream, conversation_id)
-        if kind == "subscribe":
-            state = self.state(conversation_id)
-            known = self.follower.following.get(conversation_id) if self.follower else None
-            if known is not None:
-                state.queue_id = state.queue_id or known.queue_id
-                state.agent_name = state.agent_name or known.agent_name
-                state.media_type = state.media_type or media_type_of(known.media_type)
-            self.starts.fill(conversation_id, known.started_at if known else None)
-        self._audit_command(kind, conversation_id, actor="engine")
+        follow_change(self, kind, conversation_id)
 
     def _audit_command(self, kind: str, conversation_id: str, actor: str = "supervisor") -> None:
         self.audit.append(kind, {}, conversation=conversation_id, actor=actor)
@@ -393,13 +380,10 @@ class AssistEngine:
         """Run one normalized event through the stages; one that fails is reported, not fatal."""
         self.metrics.events += 1
         self.metrics.rate.add()
-        with self.guard.stage(getattr(event, "kind", "event"), event):
-            self._dispatch(event)
-
-    def _dispatch(self, event: StreamEvent | AudioMetrics) -> None:
         handler = self._handlers.get(type(event))
         if handler is not None:
-            handler(event)
+            with self.guard.stage(getattr(event, "kind", "event"), event):
+                handler(event)
 
     # -- knowledge outbox -------------------------------------------------------------------------
     def _flush_outbox_now(self) -> None:
