@@ -97,3 +97,18 @@ async def test_pick_boxes_show_their_state_in_text() -> None:
         await pilot.press("space")  # picks the highlighted first option
         await pilot.pause()
         assert picks.render_line(0).text.startswith("[x] first")
+
+
+async def test_c_in_the_transcript_copies_the_visible_lines(tmp_path: Path) -> None:
+    engine = await scripted_engine(tmp_path)
+    app = AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settled(pilot)
+        view = app.query_one(TranscriptView)
+        view.focus()
+        await pilot.press("c")
+        await pilot.pause()
+        assert copied == [view.visible_text()]
+        assert copied[0].startswith("AGENT ") and "CUST " in copied[0]
