@@ -98,3 +98,15 @@ async def test_a_flexible_column_takes_the_room_left_and_highlights_name_their_l
         # 30 columns: 5 for the id, the other 25 for the flexible one (its own gap included).
         assert table.render_line(1).text.rstrip() == "k1   a long description of it"
         assert app.highlighted == ["k1"] and app.controls == [table]
+
+
+async def test_a_cell_cut_to_its_column_ends_with_an_ellipsis() -> None:
+    app = ListApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(KeyedList)
+        table.sync({"abcdefgh": (("abcdefgh", ""), ("escalation risk", ""), ("12", ""))})
+        await pilot.pause()
+        line = table.render_line(1).text
+        assert line.startswith("abc… ") and "escalatio… " in line and "12" in line
+        # A cell that fits is not touched.
+        assert "…" not in table.render_line(0).text

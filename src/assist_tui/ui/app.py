@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from assist_tui.config import Settings, data_dir
@@ -33,10 +33,12 @@ from assist_tui.ui import theme_choice
 from assist_tui.ui.alert_notify import AlertNotifier, supervisor_name
 from assist_tui.ui.alerts_pane import AlertsPane
 from assist_tui.ui.ended_screen import EndedScreen
+from assist_tui.ui.footer import DashboardFooter
 from assist_tui.ui.help_screen import HelpScreen, bound_keys, palette_commands
 from assist_tui.ui.notices import NoticeLog, NoticesScreen
 from assist_tui.ui.panes import (
     NARROW_WIDTH,
+    TINY_WIDTH,
     ConversationTable,
     Gauges,
     HitsTable,
@@ -136,7 +138,7 @@ class AssistApp(App[None]):
                 yield Static("hits and suggestions", classes="pane-title")
                 yield HitsTable(id="hits")
                 yield Gauges(self.settings.quality, self.settings.latency.warn_ms, id="gauges")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         loaded = load_themes(data_dir() / "themes")
@@ -176,6 +178,7 @@ class AssistApp(App[None]):
         # The event's size: this handler runs before App's own updates ``self.size``, so
         # reading that kept the previous width (narrow stayed narrow after growing again).
         self.set_class(event.size.width < NARROW_WIDTH, "narrow")
+        self.set_class(event.size.width < TINY_WIDTH, "tiny")  # side panes go: see app.tcss
 
     async def _run_engine(self) -> None:
         await self.supervisor.run(lambda: EngineProcess.start(self.settings), self._engine_link)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -42,6 +42,15 @@ class _Look:
     stripe: Style
     cursor: Style
     header: Style
+
+
+def fit_cell(text: str, width: int) -> str:
+    """``text`` padded to ``width`` cells, or cut with an ellipsis so a cut reads as one."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    if width <= 1:
+        return set_cell_size("…", width)
+    return set_cell_size(text, width - 1) + "…"
 
 
 class KeyedList(Widget, can_focus=True):
@@ -295,7 +304,7 @@ class KeyedList(Widget, can_focus=True):
         segments: list[Segment] = []
         for index, column_width in shown:
             text, style = cells[index]
-            cell = set_cell_size(text, column_width) + " "
+            cell = fit_cell(text, column_width) + " "
             own = Style.parse(style) if style else Style()
             segments.append(Segment(cell, base + own + over))
         strip = Strip(segments).adjust_cell_length(width, base + over)

@@ -16,6 +16,7 @@ from textual.widgets.selection_list import Selection
 
 from assist_tui.model import LiveConversation
 from assist_tui.ui.audit_browser import AuditScreen as AuditScreen
+from assist_tui.ui.pick_list import PickList
 
 CONVERSATION_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
 
@@ -77,7 +78,7 @@ class SubscribeScreen(ModalScreen[list[str]]):
             yield Input(
                 placeholder="filter by id, queue or agent — or paste a conversation id", id="filter"
             )
-            yield SelectionList[str](id="choices")
+            yield PickList(id="choices")
             yield Static(
                 "type to filter · tab, then space: pick · enter: subscribe picked, the only "
                 "match, or a pasted id · ctrl+a: all shown · esc",

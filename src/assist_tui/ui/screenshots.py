@@ -44,6 +44,8 @@ async def _shoot(
             await pilot.press("escape")
             await pilot.press("u")  # so the dialog has a live conversation to offer
             await pilot.pause(0.5)
+            await pilot.press("y")  # `u` asks first
+            await pilot.pause(0.5)
             await pilot.press("s")
             await _wait(pilot, lambda: isinstance(app.screen, SubscribeScreen))
             await pilot.pause(0.5)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -31,6 +32,7 @@ class TranscriptView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TranscriptView { background: $surface; }
     """
+    BINDINGS = [Binding("c", "copy", "Copy", show=False)]
     COMPONENT_CLASSES = {
         "transcript--agent",
         "transcript--customer",
@@ -186,6 +188,21 @@ class TranscriptView(ScrollView, can_focus=True):
             segments = list((prefix + wrapped).render(console))
             strips.append(Strip(segments).crop_extend(0, width, None))
         return strips
+
+    def visible_text(self) -> str:
+        """The lines on screen as plain text (what ``c`` copies): already redacted."""
+        top = int(self.scroll_offset.y)
+        rows = self._rows[top : top + self.size.height]
+        return "\n".join(row.text.rstrip() for row in rows).strip("\n")
+
+    def action_copy(self) -> None:
+        text = self.visible_text()
+        if not text:
+            self.notify("nothing to copy", severity="warning")
+            return
+        # OSC 52: reaches the supervisor's own clipboard, over ssh too.
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {text.count(chr(10)) + 1} transcript lines")
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
