@@ -109,12 +109,14 @@ async def test_pause_freezes_display_and_resume_catches_up(tmp_path: Path) -> No
 
 async def test_pause_all_and_resume_all(tmp_path: Path) -> None:
     async with dashboard(tmp_path) as (app, pilot):
+        # Pause all pauses the calls followed now; a call that starts later is not paused.
+        followed = {r.conversation_id for r in app.rows}
         await pilot.press("P")
-        await until(pilot, lambda: all(r.paused for r in app.rows), 5)
+        await until(pilot, lambda: all(r.paused for r in app.rows if r.conversation_id in followed))
         # Shown at once by the command itself, not at the next 2 Hz refresh.
         assert "PAUSED" in str(app.query_one("#status").render())
         await pilot.press("P")
-        await until(pilot, lambda: not any(r.paused for r in app.rows), 5)
+        await until(pilot, lambda: not any(r.paused for r in app.rows))
 
 
 async def test_reset_context_asks_first(tmp_path: Path) -> None:
@@ -175,7 +177,9 @@ async def test_audit_screen_verifies_and_exports(tmp_path: Path) -> None:
         await until(pilot, lambda: "intact" in str(screen.query_one("#chain").render()))
         table = screen.query_one("#audit-table")
         await until(pilot, lambda: table.row_count > 0)  # type: ignore[attr-defined]
-        await pilot.press("slash", *"subscribe")
+        # An exact kind: free text "subscribe" would also find calls that ended meanwhile
+        # (their unsubscribe records).
+        await pilot.press("slash", *"kind:subscribe")
         await pilot.pause(0.3)
         kinds = {table.get_row_at(i)[2] for i in range(table.row_count)}  # type: ignore[attr-defined]
         assert kinds == {"subscribe"}
