@@ -139,3 +139,12 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     about 4 here) but starved the timing-sensitive end-to-end tests (reconnects, 429 storms,
     the dashboard) into flaking; a green run that can be trusted comes first."""
     return os.cpu_count() or 1
+
+
+@pytest.fixture
+async def nats_server(tmp_path: Path) -> AsyncIterator[str]:
+    """A real nats-server with JetStream on a free loopback port; yields its URL."""
+    from assist_tui.bus.server import LocalNatsServer
+
+    async with LocalNatsServer(tmp_path / "nats") as server:
+        yield server.url
