@@ -99,7 +99,7 @@ def test_kill_9_never_parts_audit_and_outbox(tmp_path: Path) -> None:
         _post(f"{url}/emulator/faults", {"fault": "knowledge-down", "value": "off"})
         before_restart = _audited_for_webhook(audit)
         restart = subprocess.run(
-            _cli("run", "--headless", "--interval", "1", "--duration", "6"),
+            _cli("run", "--headless", "--interval", "1", "--duration", "4"),
             env=env,
             capture_output=True,
             text=True,

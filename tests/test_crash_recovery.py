@@ -114,7 +114,7 @@ def test_sigkill_then_restart(tmp_path: Path) -> None:
 
         _post(f"{url}/emulator/faults", {"fault": "knowledge-down", "value": "off"})
         restart = subprocess.run(
-            _cli("run", "--headless", "--interval", "1", "--duration", "8"),
+            _cli("run", "--headless", "--interval", "1", "--duration", "5"),
             env=env,
             capture_output=True,
             text=True,

@@ -26,6 +26,8 @@ def demo_settings(**sections: dict[str, object]) -> Settings:
         "emulator": {"speed": 4, "heartbeat_interval_s": 1, "concurrent": 3, "seed": 3},
         "quality": {"poll_interval_s": 0.5},
         "nlp": {"trained_pipeline": ""},
+        # Calls in queues not seen yet are found by rediscovery: every second here.
+        "discovery": {"rediscover_interval_s": 1},
     }
     data.update(sections)
     return Settings.model_validate(data)

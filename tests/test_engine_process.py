@@ -22,6 +22,7 @@ def demo(**sections: object) -> Settings:
         "demo": True,
         "emulator": {"speed": 4, "heartbeat_interval_s": 1, "concurrent": 3, "seed": 3},
         "nlp": {"trained_pipeline": ""},
+        "discovery": {"rediscover_interval_s": 1},
     }
     data.update(sections)
     return Settings.model_validate(data)

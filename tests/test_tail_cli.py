@@ -23,6 +23,7 @@ def env_for(tmp_path: Path) -> dict[str, str]:
         {
             "ASSIST_TUI_EMULATOR_SPEED": "8",
             "ASSIST_TUI_EMULATOR_HEARTBEAT_INTERVAL_S": "1",
+            "ASSIST_TUI_DISCOVERY_REDISCOVER_INTERVAL_S": "1",
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "ASSIST_TUI_LOG_DIR": str(tmp_path / "logs"),
         }

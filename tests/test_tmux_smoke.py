@@ -66,6 +66,7 @@ def test_demo_in_tmux_shows_transcript_hits_and_audit(tmp_path: Path) -> None:
         "ASSIST_TUI_DATA_DIR": str(tmp_path / "data"),
         "ASSIST_TUI_LOG_DIR": str(tmp_path / "logs"),
         "ASSIST_TUI_EMULATOR_SPEED": "4",
+        "ASSIST_TUI_DISCOVERY_REDISCOVER_INTERVAL_S": "1",
         "ASSIST_TUI_NLP_TRAINED_PIPELINE": "",
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", ""),

@@ -156,6 +156,9 @@ class DiscoverySettings(_Section):
     queues: list[str] = Field(default_factory=list, description="queue ids to watch (all if empty)")
     lookback_hours: float = Field(24.0, gt=0, le=168, description="analytics interval length")
     page_size: int = Field(100, ge=1, le=100, description="analytics page size")
+    rediscover_interval_s: float = Field(
+        10.0, ge=0.2, le=3600, description="how often to look for calls in queues not seen yet"
+    )
 
 
 class EmulatorSettings(_Section):

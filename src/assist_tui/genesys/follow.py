@@ -47,13 +47,13 @@ class ConversationFollower:
         discovery: DiscoverySettings,
         *,
         conversation_ids: list[str] | None = None,
-        rediscover_s: float = 10.0,
+        rediscover_s: float | None = None,
         on_change: Callable[[str, str], None] | None = None,
     ) -> None:
         self.stream = stream
         self.discovery = discovery
         self.fixed = list(dict.fromkeys(conversation_ids or []))
-        self.rediscover_s = rediscover_s
+        self.rediscover_s = rediscover_s or discovery.rediscover_interval_s
         self.following: dict[str, LiveConversation] = {}
         self.ended: OrderedDict[str, None] = OrderedDict()
         self._queues: set[str] = set(discovery.queues)
