@@ -10,6 +10,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from rich.text import Text
 
 from assist_tui.config import Settings
@@ -36,6 +37,9 @@ def finals(app: AssistApp, cid: str) -> set[str]:
     return {line.utterance_id for line in content.lines if line.is_final}
 
 
+# Two engine processes start (spaCy twice) beside a parallel suite: every wait inside is
+# bounded on its own; the whole may take longer than the default 60 s on a loaded machine.
+@pytest.mark.timeout(150)
 async def test_killed_engine_is_reported_restarted_and_restored(tmp_path: Path) -> None:
     # The platform outlives the engine (as Genesys Cloud does): an emulator of its own.
     async with EmulatorServer(emulator_settings(concurrent=3, speed=2, seed=3)) as server:
@@ -49,6 +53,7 @@ async def test_killed_engine_is_reported_restarted_and_restored(tmp_path: Path) 
                 },
                 "stream": {"heartbeat_interval_s": HEARTBEAT_S},
                 "nlp": {"trained_pipeline": ""},
+                "discovery": {"rediscover_interval_s": 1},
             }
         )
         app = AssistApp(settings, export_dir=tmp_path / "exports")
