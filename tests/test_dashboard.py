@@ -150,6 +150,7 @@ async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) 
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "audit log keeps every record" in str(app.screen.query_one("#question").render())
         await pilot.press("n")  # asked first: no leaves it followed
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         await pilot.pause(0.3)
         assert row(app, cid) is not None
         await pilot.press("u")
