@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assist_tui import __version__, cli_checks
+from assist_tui import __version__, cli_checks, replay_args
 from assist_tui.config import (
     SOURCES,
     ConfigError,
@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(shots)
     shots.add_argument("--output", type=Path, default=Path("screenshots"), help="directory")
 
+    replay_args.add_parser(commands, _common)  # README: Record and replay
+
     config = commands.add_parser("config", help="show or create the configuration")
     _common(config)
     config_cmds = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -361,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     duration_s=args.duration,
                 )
             )
+        if args.command == "replay":
+            from assist_tui.replay import main as replay
+
+            return replay(loaded, args)
         if args.command == "audit":
             from assist_tui.audit_cli import audit_export, audit_verify
 

@@ -363,6 +363,26 @@ class AlertsSettings(_Section):
     tick_s: float = Field(1.0, gt=0, le=60, description="how often rule windows are checked")
 
 
+class RecordSettings(_Section):
+    """The normalized stream the embedded engine keeps, for ``assist-tui replay``: redacted
+    like the audit, JSON lines in private files, rotated and bounded."""
+
+    enabled: bool = Field(True, description="record the stream the engine takes (redacted)")
+    path: Path | None = Field(
+        None, description="directory of the recordings; <data dir>/recordings if unset"
+    )
+    max_file_mb: float = Field(
+        20.0, gt=0, le=10_000, description="start a new file past this size (uncompressed)"
+    )
+    max_total_mb: float = Field(
+        200.0, gt=0, le=1_000_000, description="oldest files are deleted past this total"
+    )
+    max_age_hours: float = Field(
+        168.0, gt=0, le=87_600, description="files older than this are deleted"
+    )
+    gzip: bool = Field(False, description="compress the files (.jsonl.gz)")
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -381,6 +401,7 @@ class Settings(_Section):
     backfill: BackfillSettings = Field(default_factory=BackfillSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    record: RecordSettings = Field(default_factory=RecordSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
