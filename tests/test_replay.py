@@ -150,9 +150,13 @@ async def test_a_recorded_run_replays_the_same_events_and_finals(
         out = io.StringIO()
         assert await play_headless(engine, feed, "REPLAY", out) == 0
         replay_finals = finals_of(engine.audit)
+        queues = {cid: s.queue_id for cid, s in engine.conversations.items()}
         outcomes = dict(engine.pusher.outcomes)
         assert engine.deliverer is None  # no webhook in a review
     assert replayed == [event for event, _ in taken]
+    # Calls found by discovery (not the stream) are recorded as started: queue and all.
+    starts = {e.conversation_id: e.queue_id for e, _ in taken if isinstance(e, ConversationStarted)}
+    assert len(starts) == 2 and all(starts.values()) and queues == starts
     assert replay_finals == finals
     assert outcomes.get("delivered", 0) == 0  # nothing reached an agent
     assert "end of recording" in out.getvalue()
@@ -252,7 +256,7 @@ def test_from_to_and_conversation_choose_the_events(tmp_path: Path) -> None:
     source = file_source(path, None, None, "a")
     assert source.count == 6  # the stream's own health stays with a conversation's events
     events = list(Recording(path).events())
-    assert [e for _, e in events][0] == health
+    assert events[0][1] == health
     assert parse_when("1h30m", T0) == T0 + timedelta(hours=1, minutes=30)
     with pytest.raises(ValueError, match="neither an ISO time"):
         parse_when("yesterday", T0)

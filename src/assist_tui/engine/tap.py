@@ -9,13 +9,22 @@ the insight stage redacts them. Everything else is tapped as the engine consumes
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
 from assist_tui.engine.redaction import Redactor
-from assist_tui.model import Insight, StreamEvent, UtteranceUpdate, utc_now
+from assist_tui.model import (
+    ConversationStarted,
+    Insight,
+    LiveConversation,
+    StreamEvent,
+    UtteranceUpdate,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
+STARTS_REMEMBERED = 50_000
 
 Sink = Callable[[StreamEvent, datetime], None]
 """Told each event with the moment the engine took it (UTC)."""
@@ -29,11 +38,14 @@ class EventTap:
         self.redactor = redactor
         self.sinks: list[Sink] = []
         self.failures = 0
+        self._started: OrderedDict[str, None] = OrderedDict()  # calls whose start was told
 
     def consumed(self, event: StreamEvent) -> None:
         """An event entering ``AssistEngine.process`` (utterances wait for redaction)."""
         if not self.sinks or isinstance(event, UtteranceUpdate):
             return
+        if isinstance(event, ConversationStarted):
+            self._remember(event.conversation_id)
         if isinstance(event, Insight) and event.snippet:
             redaction = self.redactor.redact(event.snippet)
             if redaction.changed:
@@ -44,6 +56,20 @@ class EventTap:
         """An utterance update as the redaction stage passes it on."""
         if self.sinks:
             self._tell(update)
+
+    def followed(self, conversation_id: str, known: LiveConversation | None) -> None:
+        """The follower subscribed a call it found through discovery (a REST call, not the
+        stream): told as its start, so a replay's board knows its queue, agent and start."""
+        if not self.sinks or conversation_id in self._started:
+            return
+        self._remember(conversation_id)
+        known = known or LiveConversation(conversation_id=conversation_id)
+        self._tell(ConversationStarted(**known.model_dump()))
+
+    def _remember(self, conversation_id: str) -> None:
+        self._started[conversation_id] = None
+        if len(self._started) > STARTS_REMEMBERED:
+            self._started.popitem(last=False)
 
     def _tell(self, event: StreamEvent) -> None:
         at = utc_now()
