@@ -26,7 +26,7 @@ from assist_tui.model import (
     UtteranceUpdate,
     utc_now,
 )
-from assist_tui.replay import play_headless, replaying
+from assist_tui.replay import file_source, play_headless, replaying
 
 from .conftest import wait_until
 
@@ -36,8 +36,8 @@ def matcher() -> KeywordMatcher:
     return KeywordMatcher(load_rules(), trained_pipeline=None)
 
 
-def shift(cid: str, lines: int) -> list[StreamEvent]:
-    events: list[StreamEvent] = [ConversationStarted(conversation_id=cid, queue_id="q1")]
+def shift(cid: str, lines: int, queue: str = "q1") -> list[StreamEvent]:
+    events: list[StreamEvent] = [ConversationStarted(conversation_id=cid, queue_id=queue)]
     for n in range(lines):
         for final in (False, True):
             events.append(
@@ -69,7 +69,7 @@ async def test_replay_from_a_time_plays_exactly_the_frames_stored_from_then(
         await ensure_frames_stream(client.jetstream(), subjects, max_age_s=3600, max_bytes=1 << 24)
         queues = {"early": "q0", "late": "q1"}
         publisher = FramesPublisher(client, subjects, queues.get, source="transcription").start()
-        early = [StreamHealth(state=StreamState.CONNECTED), *shift("early", 3)]
+        early = [StreamHealth(state=StreamState.CONNECTED), *shift("early", 3, "q0")]
         await publish(publisher, early)
         await asyncio.sleep(0.05)
         start = utc_now()
@@ -135,5 +135,41 @@ async def test_retention_is_configurable_and_a_missing_stream_is_said(nats_serve
         assert config.subjects == ["assist.acme.frames.>"]
         with pytest.raises(RecordingError, match="is empty"):
             await nats_source(nats_server, "acme", utc_now() - timedelta(hours=1), None, None)
+    finally:
+        await client.close()
+
+
+async def test_an_engine_tapped_by_tap_frames_stores_every_event_in_order(
+    nats_server: str, tmp_path: Path, matcher: KeywordMatcher
+) -> None:
+    from assist_tui.bus.frames import tap_frames
+
+    from .test_replay import T0, write_recording
+
+    events = [*shift("call-a", 2), *shift("call-b", 3)]
+    path = write_recording(
+        tmp_path / "r.jsonl", [(e, T0 + timedelta(seconds=n)) for n, e in enumerate(events)]
+    )
+    client = await nats.connect(nats_server)
+    try:
+        source = file_source(path, None, None, None)
+        async with replaying(Settings(), source, 0.0, tmp_path / "w", matcher=matcher) as (
+            engine,
+            feed,
+        ):
+            publisher = await tap_frames(engine, client, "acme", Settings().record, "notifications")
+            assert await play_headless(engine, feed, "REPLAY", io.StringIO()) == 0
+            await publisher.close()
+        assert publisher.published == len(events) and publisher.failed == 0
+        info = await client.jetstream().stream_info("ASSIST_ACME_FRAMES", subjects_filter=">")
+        assert set(info.state.subjects or {}) == {
+            "assist.acme.frames.q1.call-a",
+            "assist.acme.frames.q1.call-b",
+        }
+        stored, release = await nats_source(nats_server, "acme", None, None, None)
+        try:
+            assert [event async for _, event in stored.events] == events
+        finally:
+            await release()
     finally:
         await client.close()

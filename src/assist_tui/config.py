@@ -381,6 +381,12 @@ class RecordSettings(_Section):
         168.0, gt=0, le=87_600, description="files older than this are deleted"
     )
     gzip: bool = Field(False, description="compress the files (.jsonl.gz)")
+    stream_max_age_hours: float = Field(
+        168.0, gt=0, le=87_600, description="serve: the NATS frames stream keeps this long"
+    )
+    stream_max_mb: float = Field(
+        10_000.0, gt=0, description="serve: ...and at most this much (oldest dropped first)"
+    )
 
 
 class Settings(_Section):

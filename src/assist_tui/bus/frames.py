@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nats
 from nats.aio.client import Client
@@ -24,10 +24,14 @@ from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
 
 from assist_tui.bus.subjects import Subjects
+from assist_tui.config import RecordSettings
 from assist_tui.engine.recorded import Choice, RecordingError, conversations_of, decode
 from assist_tui.engine.recording import encode
 from assist_tui.engine.replay_feed import Source
-from assist_tui.model import StreamEvent
+from assist_tui.model import ConversationStarted, StreamEvent
+
+if TYPE_CHECKING:
+    from assist_tui.engine.engine import AssistEngine
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,7 @@ class FramesPublisher:
         self._pending: list[tuple[str, bytes]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     def start(self) -> FramesPublisher:
         self._task = asyncio.create_task(self._run(), name="frames-publisher")
@@ -88,7 +93,10 @@ class FramesPublisher:
     def __call__(self, event: StreamEvent, at: datetime) -> None:
         about = conversations_of(event)
         cid = about[0] if len(about) == 1 else None
-        subject = self.subjects.frames(self.queue_of(cid) if cid else None, cid or STREAM_WIDE)
+        queue = self.queue_of(cid) if cid else None
+        if isinstance(event, ConversationStarted):  # told before the engine knows its queue
+            queue = event.queue_id or queue
+        subject = self.subjects.frames(queue, cid or STREAM_WIDE)
         self._pending.append((subject, encode(event, at)))
         self._wake.set()
 
@@ -96,6 +104,8 @@ class FramesPublisher:
         while True:
             await self._wake.wait()
             await self.publish_pending()
+            if self._closing and not self._pending:
+                return
 
     async def publish_pending(self) -> None:
         """Publish what is waiting, in order, and wait for JetStream's acknowledgements."""
@@ -117,13 +127,43 @@ class FramesPublisher:
             else:
                 self.published += 1
 
-    async def close(self) -> None:
-        """Publish what is left, then stop."""
-        if self._task is not None:
+    async def close(self, timeout_s: float = 10.0) -> None:
+        """Publish what is left (a batch under way included), then stop."""
+        self._closing = True
+        self._wake.set()
+        if self._task is None:
+            await self.publish_pending()
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+        except asyncio.TimeoutError:  # NATS is gone: what is left is counted, not awaited
+            self.failed += len(self._pending)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.publish_pending()
+
+
+async def tap_frames(
+    engine: AssistEngine, client: Client, org: str, settings: RecordSettings, source: str
+) -> FramesPublisher:
+    """The serving engine's hook: every event it takes goes to the org's frames stream
+    (made or brought to ``[record] stream_*`` retention). ``await publisher.close()`` last.
+    """
+    subjects = Subjects(org)
+    await ensure_frames_stream(
+        client.jetstream(),
+        subjects,
+        max_age_s=settings.stream_max_age_hours * 3600,
+        max_bytes=int(settings.stream_max_mb * 1_000_000),
+    )
+
+    def queue_of(conversation_id: str) -> str | None:
+        state = engine.conversations.get(conversation_id)
+        return state.queue_id if state is not None else None
+
+    publisher = FramesPublisher(client, subjects, queue_of, source=source).start()
+    engine.tap.sinks.append(publisher)
+    return publisher
 
 
 async def nats_source(
