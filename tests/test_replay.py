@@ -32,6 +32,7 @@ from assist_tui.model import (
     StreamHealth,
     StreamState,
     UtteranceUpdate,
+    utc_now,
 )
 from assist_tui.platform import Platform
 from assist_tui.replay import file_source, play_headless, replaying
@@ -321,3 +322,34 @@ def test_recording_is_on_by_default_and_json_lines() -> None:
     )
     with pytest.raises(RecordingError):
         Recording(Path("/nonexistent/recording.jsonl"))
+
+
+async def test_the_board_ticks_on_the_recording_clock(
+    tmp_path: Path, matcher: KeywordMatcher
+) -> None:
+    """A quiet call recorded two hours ago, 20 s long when the recording ends: on the
+    recording's clock no 30-second window has closed; on the wall's, every one has."""
+    base = utc_now() - timedelta(hours=2)
+    events: list[StreamEvent] = [
+        ConversationStarted(
+            conversation_id="quiet", queue_id="q", started_at=base, received_at=base
+        )
+    ]
+    events += [utterance("quiet", n, base + timedelta(seconds=5 * n)) for n in range(1, 5)]
+    path = write_recording(tmp_path / "r.jsonl", [(e, e.received_at) for e in events])
+    settings = Settings.model_validate({"alerts": {"tick_s": 0.05}})
+    source = file_source(path, None, None, None)
+    async with replaying(settings, source, 0.0, tmp_path / "w", matcher=matcher) as (engine, feed):
+        runner = asyncio.create_task(engine.run())
+        try:
+            await asyncio.wait_for(feed.played_all(), 20)
+            ticks = engine.board_ticks
+            await wait_until(lambda: engine.board_ticks >= ticks + 2)
+            assert feed.recorded_now() == base + timedelta(seconds=20)
+            assert engine.board.alerts.newest_first() == ()
+            engine.board.tick()  # the wall clock: two hours after the call's start
+            assert "recording-disclosure" in {a.rule_id for a in engine.board.alerts.newest_first()}
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner

@@ -81,7 +81,7 @@ async def replaying(
     *,
     matcher: KeywordMatcher | None = None,
     clock: Callable[[], float] | None = None,
-) -> AsyncIterator[tuple[AssistEngine, ReplayFeed]]:
+) -> AsyncIterator[tuple[ReplayEngine, ReplayFeed]]:
     """A fresh engine fed by ``source`` (not yet running: ``await engine.run()``)."""
     review = review_settings(settings, workdir)
     stream_settings = review.stream.model_copy(update={"source": source.stream_source})
@@ -104,9 +104,28 @@ async def replaying(
             assert review.audit.path is not None
             audit = open_store(review.audit.path, review.audit)
             try:
-                yield AssistEngine(review, platform, audit=audit, matcher=matcher), feed
+                engine = ReplayEngine(review, platform, audit=audit, matcher=matcher)
+                engine.replay_feed = feed
+                yield engine, feed
             finally:
                 audit.close()
+
+
+class ReplayEngine(AssistEngine):
+    """The engine of a replay. The board's windows ("not said within 30 s", silences, how
+    long an ended call lingers) tick on the recording's clock, not the wall's: the calls'
+    starts and ends are recorded times, hours ago perhaps."""
+
+    replay_feed: ReplayFeed | None = None
+    board_ticks = 0
+
+    async def _board_ticks(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.alerts.tick_s)
+            now = self.replay_feed.recorded_now() if self.replay_feed is not None else None
+            if now is not None:
+                self.guard.call("board", self.board.tick, now, default=None)
+                self.board_ticks += 1
 
 
 class ReplayPlatform(Platform):

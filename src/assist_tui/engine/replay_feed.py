@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from assist_tui.config import StreamSettings
 from assist_tui.genesys.feed import EventFeed
@@ -74,6 +74,8 @@ class ReplayFeed(EventFeed):
         self._sleep = sleep
         self._topics: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._last_at: datetime | None = None  # the recorded time of the last event played
+        self._last_clock = 0.0
 
     async def open(self) -> None:
         self._task = asyncio.create_task(self._play(), name="replay")
@@ -102,6 +104,7 @@ class ReplayFeed(EventFeed):
                 self.stats.events += 1
                 self.played += 1
                 self.position_s = offset
+                self._last_at, self._last_clock = at, self._clock()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bad line or a lost server: said on screen, not hidden
@@ -123,6 +126,14 @@ class ReplayFeed(EventFeed):
         """Wait until every event was played and the engine has taken each one."""
         await self.finished.wait()
         await self._queue.join()
+
+    def recorded_now(self) -> datetime | None:
+        """The time it is in the recording: the last event's, moving on at the speed until
+        the next one (None before the first; at the end, the last event's)."""
+        last = self._last_at
+        if last is None or self.speed == 0 or self.finished.is_set():
+            return last
+        return last + timedelta(seconds=(self._clock() - self._last_clock) * self.speed)
 
     def progress(self) -> str:
         """``00:05:10 / 01:00:00`` and, at the end, says so."""
