@@ -259,6 +259,7 @@ def test_from_to_and_conversation_choose_the_events(tmp_path: Path) -> None:
     events = list(Recording(path).events())
     assert events[0][1] == health
     assert parse_when("1h30m", T0) == T0 + timedelta(hours=1, minutes=30)
+    assert parse_when("2026-11-22T10:00:00", T0) == T0 + timedelta(hours=1)  # UTC if unnamed
     with pytest.raises(ValueError, match="neither an ISO time"):
         parse_when("yesterday", T0)
 

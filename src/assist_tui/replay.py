@@ -24,7 +24,13 @@ from assist_tui.config import ConfigError, GenesysSettings, LoadedSettings, Sett
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.nlp import KeywordMatcher
-from assist_tui.engine.recorded import Choice, Recording, RecordingError, parse_when
+from assist_tui.engine.recorded import (
+    Choice,
+    Recording,
+    RecordingError,
+    parse_offset,
+    parse_when,
+)
 from assist_tui.engine.replay_feed import ReplayFeed, Source, from_iterable, replay_label
 from assist_tui.genesys.auth import ClientCredentials
 from assist_tui.genesys.session import GenesysSession
@@ -97,6 +103,7 @@ async def replaying(
                 source=source.stream_source,
                 speed=speed,
                 total_s=source.total_s,
+                last_at=source.last_at,
                 **extra,
             )
             platform = ReplayPlatform(session, replay_label(source.name, speed), stream_settings)
@@ -185,8 +192,11 @@ async def _nothing() -> None:
 def _absolute(text: str) -> datetime:
     """On NATS an offset counts back from now (``--from 30m``: half an hour ago)."""
     now = utc_now()
-    when = parse_when(text, now)
-    return now - (when - now) if when > now else when
+    offset = parse_offset(text)
+    try:
+        return now - offset if offset is not None else parse_when(text, now)
+    except ValueError as exc:
+        raise ConfigError(f"--from/--to: {exc}") from None
 
 
 async def _headless(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:

@@ -230,7 +230,7 @@ async def nats_source(
         await client.close()
 
     total = max((last_at - first_at).total_seconds(), 0.0)
-    return Source(f"nats {name}", source, events(), total), release
+    return Source(f"nats {name}", source, events(), total, last_at=last_at), release
 
 
 def _decoded(msg: Any, seq: int) -> tuple[datetime, StreamEvent]:

@@ -52,16 +52,24 @@ def conversations_of(event: StreamEvent) -> tuple[str, ...]:
     return (cid,) if cid else ()
 
 
-def parse_when(text: str, origin: datetime) -> datetime:
-    """An ISO time (UTC if it names no zone), or an offset from ``origin``: ``90s``,
-    ``5m``, ``1h30m``. ValueError otherwise."""
+def parse_offset(text: str) -> timedelta | None:
+    """``90s``, ``5m``, ``1h30m`` (a leading ``+`` allowed) as a duration; None otherwise."""
     value = text.strip()
     match = _OFFSET.match(value)
-    if value and match and any(match.groups()):
-        h, m, s = (float(g) if g else 0.0 for g in match.groups())
-        return origin + timedelta(hours=h, minutes=m, seconds=s)
+    if not value or match is None or not any(match.groups()):
+        return None
+    h, m, s = (float(g) if g else 0.0 for g in match.groups())
+    return timedelta(hours=h, minutes=m, seconds=s)
+
+
+def parse_when(text: str, origin: datetime) -> datetime:
+    """An ISO time (UTC if it names no zone), or an offset after ``origin``: ``90s``,
+    ``5m``, ``1h30m``. ValueError otherwise."""
+    offset = parse_offset(text)
+    if offset is not None:
+        return origin + offset
     try:
-        when = datetime.fromisoformat(value)
+        when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(
             f"{text!r} is neither an ISO time (2026-11-22T09:30:00) nor an offset (90s, 5m, 1h30m)"

@@ -31,6 +31,7 @@ class Source:
     events: AsyncIterator[Recorded]
     total_s: float | None
     count: int | None = None
+    last_at: datetime | None = None  # when known: the length counts from the first played
 
 
 def replay_label(name: str, speed: float) -> str:
@@ -58,6 +59,7 @@ class ReplayFeed(EventFeed):
         source: str,
         speed: float,
         total_s: float | None = None,
+        last_at: datetime | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -65,6 +67,7 @@ class ReplayFeed(EventFeed):
         self.source = source
         self.speed = speed
         self.total_s = total_s
+        self._ends_at = last_at
         self.position_s = 0.0  # time in the recording of the last event played
         self.played = 0
         self.finished = asyncio.Event()
@@ -93,6 +96,8 @@ class ReplayFeed(EventFeed):
             async for at, event in self._recorded:
                 if origin is None:
                     origin, started = at, self._clock()
+                    if self._ends_at is not None:
+                        self.total_s = max((self._ends_at - at).total_seconds(), 0.0)
                 offset = (at - origin).total_seconds()
                 if self.speed > 0:
                     wait = started + offset / self.speed - self._clock()
