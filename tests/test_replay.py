@@ -341,16 +341,11 @@ async def test_the_board_ticks_on_the_recording_clock(
     settings = Settings.model_validate({"alerts": {"tick_s": 0.05}})
     source = file_source(path, None, None, None)
     async with replaying(settings, source, 0.0, tmp_path / "w", matcher=matcher) as (engine, feed):
-        runner = asyncio.create_task(engine.run())
-        try:
-            await asyncio.wait_for(feed.played_all(), 20)
-            ticks = engine.board_ticks
-            await wait_until(lambda: engine.board_ticks >= ticks + 2)
-            assert feed.recorded_now() == base + timedelta(seconds=20)
-            assert engine.board.alerts.newest_first() == ()
-            engine.board.tick()  # the wall clock: two hours after the call's start
-            assert "recording-disclosure" in {a.rule_id for a in engine.board.alerts.newest_first()}
-        finally:
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+        assert await play_headless(engine, feed, "REPLAY", io.StringIO()) == 0
+        assert feed.recorded_now() == base + timedelta(seconds=20)
+        engine.board.tick()  # what the engine's board ticks do, now on the recording's clock
+        assert engine.board.alerts.newest_first() == ()
+        state = engine.conversations["quiet"]
+        assert engine.board.analytics(state).silence_ms == 0  # the last line ends the recording
+        engine.board.tick(utc_now())  # the wall clock: two hours after the call's start
+        assert "recording-disclosure" in {a.rule_id for a in engine.board.alerts.newest_first()}

@@ -112,27 +112,19 @@ async def replaying(
             audit = open_store(review.audit.path, review.audit)
             try:
                 engine = ReplayEngine(review, platform, audit=audit, matcher=matcher)
-                engine.replay_feed = feed
+                engine.follow_recording(feed)
                 yield engine, feed
             finally:
                 audit.close()
 
 
 class ReplayEngine(AssistEngine):
-    """The engine of a replay. The board's windows ("not said within 30 s", silences, how
-    long an ended call lingers) tick on the recording's clock, not the wall's: the calls'
-    starts and ends are recorded times, hours ago perhaps."""
+    """The engine of a replay. The board (its "not said within 30 s" windows, silences,
+    how long an ended call lingers) runs on the recording's clock, not the wall's: the
+    calls' starts and ends are recorded times, hours ago perhaps."""
 
-    replay_feed: ReplayFeed | None = None
-    board_ticks = 0
-
-    async def _board_ticks(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.alerts.tick_s)
-            now = self.replay_feed.recorded_now() if self.replay_feed is not None else None
-            if now is not None:
-                self.guard.call("board", self.board.tick, now, default=None)
-                self.board_ticks += 1
+    def follow_recording(self, feed: ReplayFeed) -> None:
+        self.board.clock = lambda: feed.recorded_now() or utc_now()
 
 
 class ReplayPlatform(Platform):

@@ -12,8 +12,10 @@ from typing import Any
 from assist_tui.config import Settings
 from assist_tui.engine.link import LocalLink
 from assist_tui.engine.replay_feed import ReplayFeed, Source, replay_label
+from assist_tui.model import utc_now
 from assist_tui.replay import replaying
 from assist_tui.ui.app import AssistApp
+from assist_tui.ui.board import ConversationTable
 
 Opener = Callable[[], Awaitable[tuple[Source, Callable[[], Any]]]]
 
@@ -38,6 +40,10 @@ class ReplayApp(AssistApp):
                     feed,
                 ):
                     self.feed = feed
+                    # Durations on the board run on the recording's clock, like its windows.
+                    self.query_one(ConversationTable).clock = lambda: (
+                        feed.recorded_now() or utc_now()
+                    )
                     self.label = replay_label(source.name, self.speed)
                     self.link = LocalLink(engine, self.label)
                     self._rows_due = True
