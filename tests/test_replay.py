@@ -280,6 +280,8 @@ def test_a_corrupt_line_exits_2_naming_its_line(
     assert cli.main(["replay", str(path), "--headless"]) == 2
     assert "line 2: not a recorded event" in capsys.readouterr().err
 
+    assert cli.main(["replay", "--headless"]) == 2
+    assert "replay needs a FILE" in capsys.readouterr().err
     assert cli.main(["replay", str(tmp_path / "missing.jsonl"), "--headless"]) == 2
     assert "missing.jsonl: no such recording file" in capsys.readouterr().err
     empty = tmp_path / "empty"
@@ -289,6 +291,15 @@ def test_a_corrupt_line_exits_2_naming_its_line(
     with pytest.raises(SystemExit) as exited:
         cli.main(["replay", str(path), "--headless", "--speed", "-1"])
     assert exited.value.code == 2
+
+
+def test_a_file_still_being_written_plays_up_to_its_last_whole_line(tmp_path: Path) -> None:
+    items = [(utterance("c", n, T0), T0 + timedelta(seconds=n)) for n in range(3)]
+    path = write_recording(tmp_path / "r.jsonl", items)
+    whole = path.read_bytes()
+    path.write_bytes(whole + line(*items[0]).encode()[:40])  # the writer is mid-line
+    assert [e for _, e in Recording(path).events()] == [e for e, _ in items]
+    assert Recording(path).check().events == 3
 
 
 def test_files_rotate_by_size_keep_within_the_total_and_read_as_one(tmp_path: Path) -> None:

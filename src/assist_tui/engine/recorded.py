@@ -133,6 +133,8 @@ class Recording:
                         if not raw:
                             break
                         number += 1
+                        if not raw.endswith(b"\n"):
+                            break  # a line still being written (or cut by a kill): the end
                         if raw.strip():
                             yield file, number, raw
             except (OSError, zlib.error) as exc:
