@@ -68,6 +68,8 @@ def file_source(path: Path, start: str | None, end: str | None, conversation: st
     except ValueError as exc:
         raise ConfigError(f"--from/--to: {exc}") from None
     summary = recording.check(choice)
+    if not summary.events:
+        raise RecordingError(f"{path}: no events between --from and --to (of that conversation)")
     total = (
         (summary.last - summary.first).total_seconds()
         if summary.first is not None and summary.last is not None
@@ -86,7 +88,6 @@ async def replaying(
     workdir: Path,
     *,
     matcher: KeywordMatcher | None = None,
-    clock: Callable[[], float] | None = None,
 ) -> AsyncIterator[tuple[ReplayEngine, ReplayFeed]]:
     """A fresh engine fed by ``source`` (not yet running: ``await engine.run()``)."""
     review = review_settings(settings, workdir)
@@ -95,7 +96,6 @@ async def replaying(
         genesys = GenesysSettings(api_base_url=empty.url, login_base_url=empty.url)
         credentials = ClientCredentials(empty.client_id, empty.client_secret)
         async with GenesysSession(genesys, credentials=credentials) as session:
-            extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
             feed = ReplayFeed(
                 session.api,
                 stream_settings,
@@ -104,7 +104,6 @@ async def replaying(
                 speed=speed,
                 total_s=source.total_s,
                 last_at=source.last_at,
-                **extra,
             )
             platform = ReplayPlatform(session, replay_label(source.name, speed), stream_settings)
             platform.feed = feed
@@ -198,7 +197,8 @@ async def _headless(settings: Settings, args: argparse.Namespace, out: TextIO) -
         with tempfile.TemporaryDirectory(prefix="assist-tui-replay-") as workdir:
             async with replaying(settings, source, speed, Path(workdir)) as (engine, feed):
                 label = replay_label(source.name, speed)
-                print(f"assist-tui {label}: {source.count or 'all'} events", file=out, flush=True)
+                count = "all" if source.count is None else source.count
+                print(f"assist-tui {label}: {count} events", file=out, flush=True)
                 return await play_headless(engine, feed, label, out, args.interval)
     finally:
         await release()
