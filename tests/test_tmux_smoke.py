@@ -57,10 +57,13 @@ def test_demo_in_tmux_shows_transcript_hits_and_audit(tmp_path: Path) -> None:
         screen = wait_for(session, ("DEMO", "connected", "AGENT"))
         assert "CUST" in wait_for(session, ("CUST",))
         # A keyword hit or a pushed suggestion appears in the hits pane. The board selects
-        # the call that needs attention first, which may not have one yet: move down the
-        # board now and then until a call with a hit is shown.
+        # the call that needs attention first, which may not have one yet: visit the rows
+        # from the top now and then until a call with a hit is shown. (Down alone is not
+        # enough: a selected call that ends sorts to the bottom, among ended calls that
+        # may have no hit, and the cursor goes with it.)
         deadline = time.monotonic() + 90
         screen = capture(session)
+        row = 0
         while "→ agent" not in screen and "“" not in screen:
             if time.monotonic() > deadline:
                 raise AssertionError(f"no hit or suggestion on screen after 90 s:\n{screen}")
@@ -70,7 +73,9 @@ def test_demo_in_tmux_shows_transcript_hits_and_audit(tmp_path: Path) -> None:
                 if "→ agent" in screen or "“" in screen:
                     break
             else:
-                subprocess.run(["tmux", "send-keys", "-t", session, "Down"], check=True)
+                row = (row + 1) % 8
+                keys = ["Home"] + ["Down"] * row
+                subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
         assert "hits and suggestions" in screen
         subprocess.run(["tmux", "send-keys", "-t", session, "l"], check=True)
         screen = wait_for(session, ("Audit log", "final_utterance", "final · "))
