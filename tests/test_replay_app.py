@@ -35,6 +35,7 @@ async def test_the_dashboard_plays_a_recording_and_shows_its_end(tmp_path: Path)
         await until(pilot, lambda: "end of recording" in str(status.render()), 30)
         shown = str(status.render())
         assert "REPLAY shift.jsonl \u00d70" in shown
+        assert "● connected" in shown  # the recording has no health event of its own
         assert f"00:00:{len(events) - 1:02d} / 00:00:{len(events) - 1:02d}" in shown
         await until(pilot, lambda: {r.conversation_id for r in app.rows} >= {"call-a", "call-b"})
         assert app.feed is not None and app.feed.played == len(events)

@@ -36,7 +36,7 @@ from assist_tui.genesys.auth import ClientCredentials
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.headless import status_line
 from assist_tui.headless_board import board_json
-from assist_tui.model import utc_now
+from assist_tui.model import StreamHealth, StreamState, utc_now
 from assist_tui.platform import Platform
 
 
@@ -124,6 +124,9 @@ class ReplayEngine(AssistEngine):
 
     def follow_recording(self, feed: ReplayFeed) -> None:
         self.board.clock = lambda: feed.recorded_now() or utc_now()
+        # Until the recording's own health events say otherwise (a replay from --from may
+        # start after them): the status bar shows the recording as connected, not waiting.
+        self.health = StreamHealth(state=StreamState.CONNECTED, detail="replaying a recording")
 
 
 class ReplayPlatform(Platform):
