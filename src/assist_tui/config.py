@@ -364,8 +364,11 @@ class AlertsSettings(_Section):
 
 
 class RecordSettings(_Section):
-    """The normalized stream the embedded engine keeps, for ``assist-tui replay``: redacted
-    like the audit, JSON lines in private files, rotated and bounded."""
+    """The stream the engine takes, kept for `assist-tui replay` (redacted, bounded).
+
+    JSON lines in private files under the data dir, rotated by size, pruned by age and
+    total size; ``stream_*`` are the retention of the NATS frames stream under ``serve``.
+    """
 
     enabled: bool = Field(True, description="record the stream the engine takes (redacted)")
     path: Path | None = Field(
