@@ -362,3 +362,18 @@ async def test_the_board_ticks_on_the_recording_clock(
         assert engine.board.analytics(state).silence_ms == 0  # the last line ends the recording
         engine.board.tick(utc_now())  # the wall clock: two hours after the call's start
         assert "recording-disclosure" in {a.rule_id for a in engine.board.alerts.newest_first()}
+
+
+async def test_a_gzip_recording_still_open_plays_what_was_flushed(tmp_path: Path) -> None:
+    settings = RecordSettings(path=tmp_path / "rec", gzip=True)
+    recorder = recording.Recorder(settings, "transcription").start()
+    items = [(T0 + timedelta(seconds=n), utterance("c", n, T0)) for n in range(5)]
+    for at, event in items:
+        recorder(event, at)
+    recorder.flush()  # what the periodic flush does while the engine runs
+    try:
+        assert list(Recording(tmp_path / "rec").events()) == items
+        assert Recording(tmp_path / "rec").check().source == "transcription"
+    finally:
+        recorder.close()
+    assert list(Recording(tmp_path / "rec").events()) == items
