@@ -257,7 +257,9 @@ def test_from_to_and_conversation_choose_the_events(tmp_path: Path) -> None:
     source = file_source(path, None, None, "a")
     assert source.count == 6
     with pytest.raises(RecordingError, match="no events between"):
-        file_source(path, "2h", None, None)  # the stream's own health stays with a conversation's events
+        file_source(
+            path, "2h", None, None
+        )  # the stream's own health stays with a conversation's events
     events = list(Recording(path).events())
     assert events[0][1] == health
     assert parse_when("1h30m", T0) == T0 + timedelta(hours=1, minutes=30)
