@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assist_tui import __version__, cli_checks, replay_args
+from assist_tui import __version__, cli_checks
 from assist_tui.config import (
     SOURCES,
     ConfigError,
@@ -212,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(shots)
     shots.add_argument("--output", type=Path, default=Path("screenshots"), help="directory")
 
-    replay_args.add_parser(commands, _common)  # README: Record and replay
+    from assist_tui import replay_args  # README: Record and replay
+
+    replay_args.add_parser(commands, _common)
 
     config = commands.add_parser("config", help="show or create the configuration")
     _common(config)
@@ -349,6 +351,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             settings = _load(args).settings.model_copy(update={"demo": True})
             return screenshots(settings, args.output)
+        if args.command == "replay":
+            from assist_tui.replay import main as replay
+
+            return replay(loaded, args)
         if args.command == "run":
             from assist_tui.headless import run_headless
 
@@ -363,10 +369,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     duration_s=args.duration,
                 )
             )
-        if args.command == "replay":
-            from assist_tui.replay import main as replay
-
-            return replay(loaded, args)
         if args.command == "audit":
             from assist_tui.audit_cli import audit_export, audit_verify
 
