@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--count", type=cli_checks.at_least_one, metavar="N", help="stop after N alerts"
     )
 
+    from assist_tui import replay_args  # README: Record and replay
+
+    replay_args.add_parser(commands, _common)
+
     emulator = commands.add_parser(
         "emulator",
         help="run the Genesys Cloud emulator standalone",
@@ -339,6 +343,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         loaded = _load(args)
         if args.command == "config":
             return _config_show(loaded)
+        if args.command == "replay":
+            from assist_tui.replay import main as replay
+
+            return replay(loaded, args)
         if args.command == "emulator":
             cli_checks.check_port_free(loaded.settings)
             return asyncio.run(_run_emulator(loaded, args))

@@ -366,6 +366,35 @@ class AlertsSettings(_Section):
     tick_s: float = Field(1.0, gt=0, le=60, description="how often rule windows are checked")
 
 
+class RecordSettings(_Section):
+    """The stream the engine takes, kept for `assist-tui replay` (redacted, bounded).
+
+    JSON lines in private files under the data dir, rotated by size, pruned by age and
+    total size; ``stream_*`` are the retention of the NATS frames stream under ``serve``.
+    """
+
+    enabled: bool = Field(True, description="record the stream the engine takes (redacted)")
+    path: Path | None = Field(
+        None, description="directory of the recordings; <data dir>/recordings if unset"
+    )
+    max_file_mb: float = Field(
+        20.0, gt=0, le=10_000, description="start a new file past this size (uncompressed)"
+    )
+    max_total_mb: float = Field(
+        200.0, gt=0, le=1_000_000, description="oldest files are deleted past this total"
+    )
+    max_age_hours: float = Field(
+        168.0, gt=0, le=87_600, description="files older than this are deleted"
+    )
+    gzip: bool = Field(False, description="compress the files (.jsonl.gz)")
+    stream_max_age_hours: float = Field(
+        168.0, gt=0, le=87_600, description="serve: the NATS frames stream keeps this long"
+    )
+    stream_max_mb: float = Field(
+        10_000.0, gt=0, description="serve: ...and at most this much (oldest dropped first)"
+    )
+
+
 class Settings(_Section):
     """All settings. ``demo`` forces the emulator even when credentials exist."""
 
@@ -384,6 +413,7 @@ class Settings(_Section):
     backfill: BackfillSettings = Field(default_factory=BackfillSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    record: RecordSettings = Field(default_factory=RecordSettings)
     keys: dict[str, str] = Field(
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )

@@ -14,6 +14,7 @@ from typing import TextIO
 from assist_tui.audit.opening import open_store
 from assist_tui.cli_checks import require_known
 from assist_tui.config import Settings, data_dir
+from assist_tui.engine import recording
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless_board import alert_lines, board_json, board_segment
 from assist_tui.platform import open_platform
@@ -66,12 +67,14 @@ async def run_headless(
             loop.add_signal_handler(sig, stop.set)
     audit = open_store(audit_path, settings.audit)
     outbox = Outbox(outbox_path)
+    recorder: recording.Recorder | None = None
     try:
         async with open_platform(settings) as platform:
             await require_known(platform.session.api, conversations or [])
             engine = AssistEngine(
                 settings, platform, audit=audit, outbox=outbox, conversations=conversations or None
             )
+            recorder = recording.attach(engine, settings.record, platform.source)  # replay FILE
             print(f"assist-tui engine: {platform.label}; audit {audit_path}", file=out, flush=True)
             runner = asyncio.create_task(engine.run(), name="engine")
 
@@ -103,6 +106,8 @@ async def run_headless(
             print("governance: " + json.dumps(engine.governance()), file=out, flush=True)
             print("board: " + board_json(engine), file=out, flush=True)
     finally:
+        if recorder is not None:
+            recorder.close()
         audit.close()
         outbox.close()
         for sig in (signal.SIGINT, signal.SIGTERM):

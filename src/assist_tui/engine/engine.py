@@ -46,6 +46,7 @@ from assist_tui.engine.stages.keywords import KeywordStage
 from assist_tui.engine.stages.runner import BoardStages
 from assist_tui.engine.stages.stream_events import StreamEventStage
 from assist_tui.engine.stages.transcript import TranscriptStage
+from assist_tui.engine.tap import EventTap
 from assist_tui.genesys.discovery import discover_live, transcription_topic
 from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.follow import ConversationFollower
@@ -101,6 +102,7 @@ class AssistEngine:
         r = settings.redaction
         self.redactor = Redactor(r.mode == "pii", categories=r.categories, disabled=r.disabled)
         self.hold = FinalHold(self.redactor, r.hold_s)
+        self.tap = EventTap(self.redactor)  # recorders: every event as the stages take it
         self.gate = QualityGate(settings.quality)
         self.rules = load_rules(settings.nlp.rules_file)
         self._rules_by_id = self.rules.by_id()
@@ -380,6 +382,7 @@ class AssistEngine:
         """Run one normalized event through the stages; one that fails is reported, not fatal."""
         self.metrics.events += 1
         self.metrics.rate.add()
+        self.tap.consumed(event)
         handler = self._handlers.get(type(event))
         if handler is not None:
             with self.guard.stage(getattr(event, "kind", "event"), event):

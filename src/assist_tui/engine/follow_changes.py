@@ -27,4 +27,5 @@ def follow_change(engine: AssistEngine, kind: str, conversation_id: str) -> None
             state.agent_name = state.agent_name or known.agent_name
             state.media_type = state.media_type or media_type_of(known.media_type)
         engine.starts.fill(conversation_id, known.started_at if known else None)
+        engine.tap.followed(conversation_id, known)  # a replay learns what discovery knew
     engine.audit.append(kind, {}, conversation=conversation_id, actor="engine")

@@ -23,7 +23,7 @@ from typing import Any
 from assist_tui.audit.opening import open_store
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
-from assist_tui.engine import parked
+from assist_tui.engine import parked, recording
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.ipc import COMMANDS, read_message, write_message
 from assist_tui.engine.link import reason_of
@@ -143,6 +143,7 @@ async def _host(
     try:
         async with open_platform(settings) as platform:
             engine = AssistEngine(settings, platform, audit=audit, outbox=outbox)
+            recorder = recording.attach(engine, settings.record, platform.source)  # replay FILE
             write_message(writer, ("started", platform.label, audit.path))
             await writer.drain()
             answering = _Answering(engine, writer)
@@ -161,6 +162,9 @@ async def _host(
                 log.exception("the engine stopped")
                 write_message(writer, ("stopped", 0, f"{type(exc).__name__}: {exc}"))
                 status = 1
+            finally:
+                if recorder is not None:
+                    recorder.close()
     except Exception as exc:  # the platform could not be opened (credentials, network)
         log.exception("the engine could not start")
         write_message(writer, ("stopped", 0, f"{type(exc).__name__}: {exc}"))

@@ -5,6 +5,7 @@ time, the linger of ended calls, the memory of calls that left, reopening one.""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ class BoardStages:
         self.started_at: dict[str, datetime] = {}
         self.linger_from: dict[str, datetime] = {}  # reopened calls linger from then
         self.ended: OrderedDict[str, ConversationRow] = OrderedDict()  # oldest first
+        self.clock: Callable[[], datetime] = utc_now  # a replay's is the recording's (replay.py)
 
     # -- events -----------------------------------------------------------------------------
     def on_final(self, update: UtteranceUpdate, text: str, latency_ms: float | None) -> None:
@@ -69,11 +71,11 @@ class BoardStages:
     def on_ended(self, state: ConversationState) -> None:
         """Not-said windows close when the call ends."""
         with self.engine.guard.stage("alerts", None):
-            self._tick_one(state, state.ended_at or utc_now(), ended=True)
+            self._tick_one(state, state.ended_at or self.clock(), ended=True)
 
     def tick(self, now: datetime | None = None) -> None:
         """Close rule windows, check silences, and let ended calls leave the board."""
-        now = now or utc_now()
+        now = now or self.clock()
         engine = self.engine
         for cid, state in list(engine.conversations.items()):
             if state.ended_at is None:
@@ -156,7 +158,7 @@ class BoardStages:
             sentiment_by_speaker=felt.speaker_means() if felt else (),
             talk_ms=tuple(sorted(talk.talk_ms.items())) if talk else (),
             talk_ratio=talk.ratio() if talk else None,
-            silence_ms=talk.silence_ms(now or utc_now()) if talk and live else 0,
+            silence_ms=talk.silence_ms(now or self.clock()) if talk and live else 0,
             longest_silence_ms=talk.longest_silence_ms if talk else 0,
             overtalk_ms=talk.overtalk_ms if talk else 0,
             overtalk_count=talk.overtalk_count if talk else 0,

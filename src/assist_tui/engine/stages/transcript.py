@@ -42,6 +42,7 @@ class TranscriptStage:
             self.on_redacted(redacted, redaction)
 
     def on_redacted(self, update: UtteranceUpdate, redaction: Redaction) -> None:
+        self.engine.tap.redacted(update)  # recorders get it as redacted, in this order
         metrics = self.engine.metrics
         latency = speech_latency_ms(update)
         state = self.engine.state(update.conversation_id)
