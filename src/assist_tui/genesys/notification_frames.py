@@ -10,7 +10,13 @@ from enum import Enum
 
 from pydantic import ValidationError
 
-from assist_tui.genesys import copilot_topics, discovery, frame_limits, transcription_topic
+from assist_tui.genesys import (
+    copilot_topics,
+    discovery,
+    frame_limits,
+    transcription_fast,
+    transcription_topic,
+)
 from assist_tui.model import RejectedFrame, StreamEvent
 
 
@@ -93,6 +99,9 @@ def _decode(raw: str | bytes, size: int, received_at: datetime) -> Decoded:
         return Decoded(control=Control.METADATA, topic=topic)
 
     if transcription_topic.TOPIC.match(topic):
+        plain = transcription_fast.translate_plain(body, received_at)
+        if plain is not None:  # the usual frame: no wire models needed
+            return Decoded(list(plain), topic=topic)
         try:
             message_model = transcription_topic.TranscriptionMessage.model_validate(body)
             events = transcription_topic.translate(message_model, received_at)
