@@ -40,11 +40,11 @@ def _scripted_texts() -> list[str]:
 
 
 def test_the_built_in_rules_get_a_filter(matcher: KeywordMatcher) -> None:
-    needles = matcher.needles.needles
-    assert needles is not None
-    assert "cancel" in needles and "took" in needles  # a lemma form only the table knows
+    needles = dict(matcher.needles.needles or ())
+    assert "approving" in needles  # a form of a lemma only the lookup table knows
+    assert "took" in needles["bank"]  # and one of the pattern's first word
     assert not matcher.needles.could_match("thanks, have a nice day")
-    assert matcher.needles.could_match("I TOOK the money out")
+    assert matcher.needles.could_match("I TOOK the money out of the BANK")
     assert matcher.needles.could_match("thanks, have a nice día")  # not ASCII: read
     # "took" reaches the lemma "take" only through the lookup table: still found.
     quick, full = _both(matcher, ["we took money from the bank"])
@@ -98,7 +98,7 @@ def test_a_rule_set_without_lemmas_or_entities_filters_on_phrases() -> None:
         {"rules": [{"id": "r", "category": "c", "phrases": ["reset my password"]}]}
     )
     matcher = KeywordMatcher(rules, trained_pipeline=None)
-    assert matcher.needles.needles == ("password",)
+    assert matcher.needles.needles == (("password", ("password",)),)
     texts = ["please RESET MY PASSWORD.", "reset my pass word", "hello"]
     quick, full = _both(matcher, texts)
     assert quick == full and [bool(r) for r in quick] == [True, False, False]
@@ -111,3 +111,22 @@ def _shared() -> KeywordMatcher:
     if not _MATCHER:
         _MATCHER.append(KeywordMatcher(load_rules(), trained_pipeline=None))
     return _MATCHER[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(speech(), speech())
+def test_a_final_the_filter_skips_ends_no_match(context: str, text: str) -> None:
+    """The keyword stage reads ``context + final`` and keeps matches ending in the final:
+    when the filter skips the final, the full reading keeps nothing either."""
+    matcher = _shared()
+    full = f"{context} {text}" if context else text
+    if matcher.needles.could_match(text, full):
+        return
+    offset = len(full) - len(text)
+    needles = matcher.needles
+    matcher.needles = NeedleFilter(None)
+    try:
+        [matches] = matcher.match([full])
+    finally:
+        matcher.needles = needles
+    assert [m for m in matches if m.end > offset] == []

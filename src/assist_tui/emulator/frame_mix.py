@@ -40,3 +40,13 @@ def load_frames(
             calls[slot] = director.prepare(None, turns=turns)
             director.emit_next(calls[slot])
     return hub.frames
+
+
+def scenario_frames(names: list[str], *, seed: int = 7) -> list[str]:
+    """Every frame of the named scenarios played to their end, round robin."""
+    hub = _RecordingHub()
+    director = CallDirector(hub, rng=random.Random(seed))
+    calls = [director.prepare(name) for name in names]
+    while calls:
+        calls = [call for call in calls if director.emit_next(call) is not None]
+    return hub.frames
