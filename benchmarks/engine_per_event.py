@@ -11,6 +11,9 @@ script times, over the same frames:
   redaction, conversation state, quality, audit, outbox record, call-board stages), with
   the engine's own NLP worker (spaCy, finals only) running between slices as in a live
   run, and the audit flushed to SQLite at the end. This is the per-event figure.
+- "before": decode and engine again with every fast path off (engine/fast_paths.py: the
+  validating decoder, json, the full redaction reading, spaCy on every final, Python's
+  default collector), the code paths as they were, same frames, same run.
 
     .venv/bin/python benchmarks/engine_per_event.py [--frames 20000] [--conversations 500]
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import GenesysSettings, Settings
 from assist_tui.emulator.frame_mix import load_frames
+from assist_tui.engine import fast_paths, gc_policy
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.rules import load_rules
@@ -73,7 +77,7 @@ def decode_only(frames: list[str]) -> float:
 
 
 async def engine_pass(
-    frames: list[str], matcher: KeywordMatcher, data: Path
+    frames: list[str], matcher: KeywordMatcher, data: Path, *, fast: bool = True
 ) -> tuple[float, AssistEngine]:
     settings = Settings.model_validate(
         {
@@ -89,6 +93,8 @@ async def engine_pass(
         settings, Platform(session, "BENCH", settings.stream), audit=audit, matcher=matcher
     )
     engine.webhook_url = settings.webhook.url
+    if fast:
+        gc_policy.apply()  # as AssistEngine.run() does
     worker = asyncio.create_task(engine._nlp_worker())
     queue = engine._nlp_queue
     started = CLOCK()
@@ -115,6 +121,12 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=20000)
     parser.add_argument("--conversations", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--no-before",
+        dest="before",
+        action="store_false",
+        help="skip the passes with every fast path off (engine/fast_paths.py)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("ASSIST_TUI_LOG_DIR", tempfile.mkdtemp(prefix="assist-bench-log-"))
 
@@ -123,7 +135,7 @@ def main() -> int:
     ends = sum('"SESSION_ENDED"' in f for f in frames)
     matcher = KeywordMatcher(load_rules(), trained_pipeline=None)
 
-    best = {"bare": 1e9, "decode": 1e9, "engine": 1e9}
+    best = dict.fromkeys(("bare", "decode", "engine", "decode_before", "engine_before"), 1e9)
     engine = None
     for _ in range(args.repeat):
         best["bare"] = min(best["bare"], bare(frames))
@@ -131,27 +143,35 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="assist-bench-") as tmp:
             spent, engine = asyncio.run(engine_pass(frames, matcher, Path(tmp)))
         best["engine"] = min(best["engine"], spent)
+        if args.before:
+            with fast_paths.disabled(matcher):
+                best["decode_before"] = min(best["decode_before"], decode_only(frames))
+                with tempfile.TemporaryDirectory(prefix="assist-bench-") as tmp:
+                    spent, _ = asyncio.run(engine_pass(frames, matcher, Path(tmp), fast=False))
+                best["engine_before"] = min(best["engine_before"], spent)
     assert engine is not None
     n = len(frames)
     size = sum(len(f) for f in frames) / n
     m = engine.metrics
     print(
-        f"frames              : {n} transcription frames of {args.conversations} calls "
+        f"frames                  : {n} transcription frames of {args.conversations} calls "
         f"({n - finals - ends} partials, {finals} finals, {ends} ends; {size:.0f} bytes avg)"
     )
-    for name, label in (
-        ("bare", "bare json.loads"),
-        ("decode", "decode only"),
-        ("engine", "decode + engine"),
-    ):
-        print(f"{label:20}: {best[name] * 1e6 / n:7.1f} µs/event")
+    rows = [("bare", "bare json.loads"), ("decode", "decode only"), ("engine", "decode + engine")]
+    if args.before:
+        rows += [
+            ("decode_before", "decode only, before"),
+            ("engine_before", "decode + engine, before"),
+        ]
+    for name, label in rows:
+        print(f"{label:24}: {best[name] * 1e6 / n:7.1f} µs/event")
     print(
         f"engine finals {m.finals}, hits {m.hits}, duplicates {m.duplicates}, "
         f"NLP {m.nlp_seconds * 1e6 / n:.1f} µs/event of it, "
         f"stage errors {sum(m.stage_errors.values())}"
     )
     per_event = best["engine"] / n
-    print(f"one core follows    : {1 / per_event / 2:7.0f} conversations at 2 events/s each")
+    print(f"one core follows        : {1 / per_event / 2:7.0f} conversations at 2 events/s each")
     return 0
 
 

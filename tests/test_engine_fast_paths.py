@@ -1,12 +1,11 @@
-"""The whole engine with every fast path (plain-frame decoding, orjson, the redaction
-shortcuts, the keyword pre-filter) audits and shows exactly what it does with all of them
-off, over the emulator's scripted scenarios and its synthetic load."""
+"""The whole engine with every fast path (engine/fast_paths.py: plain-frame decoding,
+orjson, the redaction shortcuts, the keyword pre-filter, the collector setting) audits and
+shows exactly what it does with all of them off, over the emulator's scripted scenarios
+and its synthetic load."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -16,43 +15,15 @@ from assist_tui.config import GenesysSettings, Settings
 from assist_tui.emulator.board_scenarios import BOARD_SCENARIOS
 from assist_tui.emulator.frame_mix import load_frames, scenario_frames
 from assist_tui.emulator.scenarios import SCENARIOS
+from assist_tui.engine import fast_paths
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.nlp import KeywordMatcher
-from assist_tui.engine.nlp_needles import NeedleFilter
-from assist_tui.engine.pii import hold, redactor
 from assist_tui.engine.rules import load_rules
-from assist_tui.genesys import frame_limits, transcription_fast
 from assist_tui.genesys.notification_frames import decode_frame
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.platform import Platform
 
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=timezone.utc)
-
-
-@contextmanager
-def slow_paths(matcher: KeywordMatcher) -> Iterator[None]:
-    saved = (
-        transcription_fast.translate_plain,
-        frame_limits._fast_loads,
-        hold.may_hold_number,
-        redactor._nothing_to_find,
-        matcher.needles,
-    )
-    transcription_fast.translate_plain = lambda body, received_at: None  # type: ignore[assignment]
-    frame_limits._fast_loads = None
-    hold.may_hold_number = lambda text: True
-    redactor._nothing_to_find = lambda texts, joined: False
-    matcher.needles = NeedleFilter(None)
-    try:
-        yield
-    finally:
-        (
-            transcription_fast.translate_plain,
-            frame_limits._fast_loads,
-            hold.may_hold_number,
-            redactor._nothing_to_find,
-            matcher.needles,
-        ) = saved
 
 
 async def _run(frames: list[str], matcher: KeywordMatcher, data: Path) -> dict[str, Any]:
@@ -106,7 +77,7 @@ async def _run(frames: list[str], matcher: KeywordMatcher, data: Path) -> dict[s
 async def _compare(frames: list[str], tmp_path: Path) -> dict[str, Any]:
     matcher = KeywordMatcher(load_rules(), trained_pipeline=None)
     fast = await _run(frames, matcher, tmp_path / "fast")
-    with slow_paths(matcher):
+    with fast_paths.disabled(matcher):
         slow = await _run(frames, matcher, tmp_path / "slow")
     assert fast["counts"] == slow["counts"]
     assert fast["shown"] == slow["shown"]
