@@ -54,7 +54,11 @@ def _first_error(exc: ValidationError) -> str:
 
 def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> Decoded:
     """Decode one frame; never raises, whatever the input (bounds: genesys/frame_limits.py)."""
-    size = len(raw.encode("utf-8", "replace")) if isinstance(raw, str) else len(raw)
+    if isinstance(raw, str):
+        # An ASCII text is as long in UTF-8 bytes as in characters: no encoding needed.
+        size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "replace"))
+    else:
+        size = len(raw)
     if size > max_bytes:
         # Checked before parsing: a huge frame costs no JSON work.
         return _reject(f"oversized frame: {size} bytes > limit {max_bytes}", size, received_at)

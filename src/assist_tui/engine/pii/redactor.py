@@ -177,7 +177,8 @@ def redact_group(
 
 def _nothing_to_find(texts: Sequence[str], joined_words: Sequence[str]) -> bool:
     """No text is worth reading: every detector's answer would be empty."""
-    return not any(_worth_reading(t) for t in (*texts, *joined_words) if t)
+    # The words usually say the text again: each distinct string is looked at once.
+    return not any(_worth_reading(t) for t in {*texts, *joined_words} if t)
 
 
 def _segment_spans(
