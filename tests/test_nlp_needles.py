@@ -104,6 +104,15 @@ def test_a_rule_set_without_lemmas_or_entities_filters_on_phrases() -> None:
     assert quick == full and [bool(r) for r in quick] == [True, False, False]
 
 
+def test_with_a_trained_pipeline_every_final_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spacy
+
+    monkeypatch.setattr(spacy, "load", lambda name, exclude: spacy.blank("en"))
+    matcher = KeywordMatcher(load_rules(), trained_pipeline="stand-in")
+    assert matcher.trained is not None and matcher.needles.needles is None
+    assert matcher.needles.could_match("thanks, have a nice day")
+
+
 _MATCHER: list[KeywordMatcher] = []
 
 

@@ -78,8 +78,10 @@ class KeywordMatcher:
                     f"the trained pipeline {trained_pipeline!r} is not installed: entities come "
                     "from the rules' entity list only"
                 )
-        # Finals no rule could match are not read at all (engine/nlp_needles.py).
-        self.needles = NeedleFilter(build_needles(self.nlp, ruleset))
+        # Finals no rule could match are not read at all (engine/nlp_needles.py); with a
+        # trained pipeline every final is read: its entities need no rule.
+        needles = build_needles(self.nlp, ruleset) if self.trained is None else None
+        self.needles = NeedleFilter(needles)
         self.build_seconds = time.perf_counter() - started
         self.calls = 0
         self.texts = 0
@@ -90,7 +92,7 @@ class KeywordMatcher:
         started = time.perf_counter()
         results: list[list[Match]] = [[] for _ in texts]
         could = self.needles.could_match
-        read = [i for i, text in enumerate(texts) if self.trained is not None or could(text)]
+        read = [i for i, text in enumerate(texts) if could(text)]
         pipe = self.nlp.pipe([texts[i] for i in read], batch_size=64)
         for index, doc in zip(read, pipe, strict=True):
             found: dict[tuple[str, int, int], Match] = {}
