@@ -20,7 +20,11 @@ from assist_tui.genesys.transcription_topic import SPEAKERS
 from assist_tui.model import ConversationEnded, Speaker, UtteranceUpdate
 
 # The platform's own time shape; pydantic reads it to the same instant as fromisoformat.
-_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+# (ASCII digits; an offset's hours below 24 and minutes below 60, as pydantic wants them.)
+_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
 # Field names the wire models accept beside their aliases (populate_by_name): a body that
 # uses them goes the validating way.
 _BODY_NAMES = ("conversation_id", "communication_id", "event_time", "session_start_ms")
