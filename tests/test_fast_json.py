@@ -4,6 +4,7 @@ parser (orjson) as with json alone, and the depth walk's early stop changes no a
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -137,3 +138,19 @@ def test_depth_walk_answers_exactly(depth: int, width: int, extra: int) -> None:
     text = json.dumps(data)
     brackets = text.count("{") + text.count("[") + extra  # an upper bound, as in a frame
     assert frame_limits._too_deep(data, brackets) == (_depth(data) > frame_limits.MAX_DEPTH)
+
+
+def test_numbers_read_alike() -> None:
+    """Numbers of up to 18 digits (longer runs go to json anyway), any exponent."""
+    rng = random.Random(1)
+    texts = ["-1e-400", "5e-324", "2.4703282292062328e-324", "1.7976931348623159e308"]
+    for _ in range(20_000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 18)))
+        cut = rng.randint(0, len(digits))
+        text = (digits[:cut] or "0") + ("." + digits[cut:] if cut < len(digits) else "")
+        if rng.random() < 0.5:
+            text += f"e{rng.randint(-330, 310)}"
+        texts.append(("-" if rng.random() < 0.3 else "") + text)
+    for text in texts:
+        fast, slow = _both(f"[{text}]")
+        assert fast == slow, text
