@@ -267,12 +267,15 @@ def test_transcription_dialect_times_without_zone_are_noted() -> None:
 def test_a_frame_that_still_breaks_a_translator_is_rejected_by_type_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from assist_tui.genesys import transcription_topic
+    from assist_tui.genesys import transcription_fast, transcription_topic
 
     def boom(*_: object, **__: object) -> object:
         raise KeyError("the caller's card number is 4111")
 
-    monkeypatch.setattr(transcription_topic, "translate", boom)
+    monkeypatch.setattr(transcription_fast, "_translate", boom)  # the fast path
+    assert rejected(decode(frame(body()))) == "translator error: KeyError"
+    monkeypatch.setattr(transcription_fast, "translate_plain", lambda *_: None)
+    monkeypatch.setattr(transcription_topic, "translate", boom)  # the validating path
     assert rejected(decode(frame(body()))) == "translator error: KeyError"
     dialect = DIALECTS["transcripts"](DialectSettings())
     monkeypatch.setattr("assist_tui.genesys.dialects.transcripts.final_line", boom)

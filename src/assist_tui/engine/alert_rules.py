@@ -3,6 +3,7 @@ loading, validation with errors naming file, rule and key, and text matching."""
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -31,6 +32,7 @@ class AlertRulesError(Exception):
     """An alert rules file that cannot be used; the message names the file, rule and key."""
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of a word: the same words recur
 def stem(word: str) -> str:
     """A light stemmer for ``lemmas``: cancel, cancels, cancelled, cancelling -> cancel;
     waive, waived, waiving -> waiv (a final e goes, so both sides meet)."""
@@ -68,6 +70,12 @@ class Pattern(BaseModel):
         return Matcher(self)
 
 
+@functools.lru_cache(maxsize=16)  # every text rule reads the same final: split it once
+def _words_of(text: str) -> tuple[tuple[str, ...], str]:
+    words = tuple(_WORD.findall(text.lower()))
+    return words, " " + " ".join(words) + " "
+
+
 class Matcher:
     """A ``Pattern`` ready to test finals quickly (phrases on word boundaries)."""
 
@@ -83,8 +91,7 @@ class Matcher:
         """The matched phrase, lemma or pattern if ``speaker`` saying ``text`` counts."""
         if self.speaker != "any" and speaker != self.speaker:
             return None
-        words = _WORD.findall(text.lower())
-        padded = " " + " ".join(words) + " "
+        words, padded = _words_of(text)
         for phrase in self._phrases:
             if phrase in padded:
                 return phrase.strip()

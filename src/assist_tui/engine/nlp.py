@@ -16,6 +16,7 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 
+from assist_tui.engine.nlp_needles import NeedleFilter, build_needles
 from assist_tui.engine.rules import GAP, RuleSet
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ class KeywordMatcher:
                     f"the trained pipeline {trained_pipeline!r} is not installed: entities come "
                     "from the rules' entity list only"
                 )
+        # Finals no rule could match are not read at all (engine/nlp_needles.py); with a
+        # trained pipeline every final is read: its entities need no rule.
+        needles = build_needles(self.nlp, ruleset) if self.trained is None else None
+        self.needles = NeedleFilter(needles)
         self.build_seconds = time.perf_counter() - started
         self.calls = 0
         self.texts = 0
@@ -85,8 +90,11 @@ class KeywordMatcher:
     def match(self, texts: Sequence[str]) -> list[list[Match]]:
         """Matches for each text (same order), deduplicated by rule and span."""
         started = time.perf_counter()
-        results: list[list[Match]] = []
-        for doc in self.nlp.pipe(texts, batch_size=64):
+        results: list[list[Match]] = [[] for _ in texts]
+        could = self.needles.could_match
+        read = [i for i, text in enumerate(texts) if could(text)]
+        pipe = self.nlp.pipe([texts[i] for i in read], batch_size=64)
+        for index, doc in zip(read, pipe, strict=True):
             found: dict[tuple[str, int, int], Match] = {}
             for source, matcher in (("phrase", self.phrases), ("lemma", self.lemmas)):
                 for match_id, start, end in matcher(doc):
@@ -102,7 +110,7 @@ class KeywordMatcher:
                 found.setdefault(
                     key, Match(key[0], "entity", ent.start_char, ent.end_char, ent.text)
                 )
-            results.append(_without_nested(list(found.values())))
+            results[index] = _without_nested(list(found.values()))
         if self.trained is not None:
             for index, doc in enumerate(self.trained.pipe(texts, batch_size=64)):
                 known = {(m.start, m.end) for m in results[index] if m.source == "entity"}

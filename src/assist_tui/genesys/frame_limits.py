@@ -13,6 +13,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+_fast_loads: Callable[[str], Any] | None
+try:  # optional (the "fast" extra): a quicker parser; json still gives every reason
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - the tests also run with json alone
+    _fast_loads = None
+
 MAX_DEPTH = 32  # real frames nest 5 deep; RecursionError starts near 1,000
 MAX_INT_DIGITS = 18  # every wire integer fits in 64 bits (epoch ms has 13 digits)
 MAX_OFFSET_MS = 10 * 24 * 3600 * 1000  # no session is ten days long
@@ -23,6 +29,7 @@ _INT_LIMIT = 10**MAX_INT_DIGITS - 1
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGITS = b"0" * (MAX_INT_DIGITS + 1)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_MISSING: Any = object()
 D = TypeVar("D")
 Decode = Callable[[Any, str | bytes, datetime], D]
 
@@ -35,18 +42,27 @@ def _no_constant(name: str) -> Any:
     raise FrameLimitError(f"non-standard JSON constant {name}")
 
 
-def _too_deep(data: Any) -> bool:
-    """Whether containers nest deeper than ``MAX_DEPTH``: level by level, no recursion."""
+def _too_deep(data: Any, containers: int) -> bool:
+    """Whether containers nest deeper than ``MAX_DEPTH``: level by level, no recursion.
+
+    ``containers`` bounds how many there are (brackets in the text): once the levels
+    still unread could not reach the limit even one container per level, the walk stops,
+    so the widest level (a frame's words) is usually never read.
+    """
     level = [data]
     depth = 1
+    seen = 1
     while level:
         if depth > MAX_DEPTH:
             return True
+        if depth + containers - seen <= MAX_DEPTH:
+            return False
         below: list[Any] = []
         for node in level:
             values = node.values() if type(node) is dict else node
             below += [v for v in values if type(v) is dict or type(v) is list]
         level = below
+        seen += len(below)
         depth += 1
     return False
 
@@ -92,8 +108,21 @@ def load_bounded(raw: str | bytes) -> Any:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise FrameLimitError("frame holds a lone surrogate") from None
+    # Cheap byte scans decide which checks can find anything: an integer out of bounds
+    # needs 19 digits in a row, deep nesting needs brackets. (A float past 1e308 parses
+    # as inf: the walk rejects it when it runs, and every model refuses or clamps it.)
+    flat = text.encode("utf-8").translate(_DIGITS_AS_ZERO)
+    long_digits = _LONG_DIGITS in flat
+    data = _MISSING
+    if _fast_loads is not None and not long_digits:
+        # Only without long digit runs: orjson reads an integer past 64 bits as a float.
+        try:
+            data = _fast_loads(text)
+        except Exception:  # json's own reading below gives the reason
+            data = _MISSING
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        if data is _MISSING:
+            data = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise FrameLimitError(f"nesting deeper than {MAX_DEPTH}") from None
     except FrameLimitError:
@@ -103,15 +132,13 @@ def load_bounded(raw: str | bytes) -> Any:
             raise FrameLimitError(f"integer of more than {MAX_INT_DIGITS} digits") from None
         # json's own messages name a position, never the frame's text
         raise ValueError(str(exc)[:200]) from None
-    # Cheap byte scans decide which checks can find anything: an integer out of bounds
-    # needs 19 digits in a row, deep nesting needs brackets. (A float past 1e308 parses
-    # as inf: the walk rejects it when it runs, and every model refuses or clamps it.)
-    flat = text.encode("utf-8").translate(_DIGITS_AS_ZERO)
-    if _LONG_DIGITS in flat:
+    if long_digits:
         problem = _problem(data)
         if problem is not None:
             raise FrameLimitError(problem)
-    elif flat.count(b"{") + flat.count(b"[") > MAX_DEPTH and _too_deep(data):
+    elif (brackets := flat.count(b"{") + flat.count(b"[")) > MAX_DEPTH and _too_deep(
+        data, brackets
+    ):
         raise FrameLimitError(f"nesting deeper than {MAX_DEPTH}")
     if _has_lone_surrogate(text, data):
         raise FrameLimitError("a string holds a lone surrogate escape")

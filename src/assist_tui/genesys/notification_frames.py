@@ -10,7 +10,13 @@ from enum import Enum
 
 from pydantic import ValidationError
 
-from assist_tui.genesys import copilot_topics, discovery, frame_limits, transcription_topic
+from assist_tui.genesys import (
+    copilot_topics,
+    discovery,
+    frame_limits,
+    transcription_fast,
+    transcription_topic,
+)
 from assist_tui.model import RejectedFrame, StreamEvent
 
 
@@ -48,7 +54,11 @@ def _first_error(exc: ValidationError) -> str:
 
 def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> Decoded:
     """Decode one frame; never raises, whatever the input (bounds: genesys/frame_limits.py)."""
-    size = len(raw.encode("utf-8", "replace")) if isinstance(raw, str) else len(raw)
+    if isinstance(raw, str):
+        # An ASCII text is as long in UTF-8 bytes as in characters: no encoding needed.
+        size = len(raw) if raw.isascii() else len(raw.encode("utf-8", "replace"))
+    else:
+        size = len(raw)
     if size > max_bytes:
         # Checked before parsing: a huge frame costs no JSON work.
         return _reject(f"oversized frame: {size} bytes > limit {max_bytes}", size, received_at)
@@ -93,6 +103,9 @@ def _decode(raw: str | bytes, size: int, received_at: datetime) -> Decoded:
         return Decoded(control=Control.METADATA, topic=topic)
 
     if transcription_topic.TOPIC.match(topic):
+        plain = transcription_fast.translate_plain(body, received_at)
+        if plain is not None:  # the usual frame: no wire models needed
+            return Decoded(list(plain), topic=topic)
         try:
             message_model = transcription_topic.TranscriptionMessage.model_validate(body)
             events = transcription_topic.translate(message_model, received_at)

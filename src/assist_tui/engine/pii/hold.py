@@ -7,11 +7,13 @@ the screen gets the held final as a partial with its digits masked.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from assist_tui.engine.pii.checks import card_ok
+from assist_tui.engine.pii.lexicon import REPEAT, TEENS, TENS, UNITS
 from assist_tui.engine.pii.normalize import read
 from assist_tui.engine.pii.redactor import Redaction, Redactor, redact_group, redact_update
 from assist_tui.model import Speaker, UtteranceUpdate
@@ -19,10 +21,24 @@ from assist_tui.model import Speaker, UtteranceUpdate
 Released = tuple[UtteranceUpdate, Redaction]
 CONTEXT_WORDS = 12  # what is remembered of the last finals, for cues across finals
 LONGEST_RUN = 19  # no PII number is longer: a run this long is finished
+# Every number unit of the reading (normalize.read_units) holds a digit or one of these
+# words, alone or before a hyphen: a text with neither has no run to end in.
+_NUMBER_PARTS = frozenset({*UNITS, *TEENS, *TENS, *REPEAT})
+_DIGIT = re.compile(r"\d")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+
+
+def may_hold_number(text: str) -> bool:
+    """Whether the reading could find a number in ``text`` (cheap: no reading)."""
+    if _DIGIT.search(text) is not None:
+        return True
+    return not _NUMBER_PARTS.isdisjoint(_NOT_LETTERS.split(text.lower()))
 
 
 def ends_unfinished(text: str) -> bool:
     """The text ends inside a digit run that could still grow into PII."""
+    if not may_hold_number(text):
+        return False  # most finals: no reading needed
     doc = read(text)
     units = doc.units
     k = len(units) - 1

@@ -151,11 +151,14 @@ def redact_group(
 ) -> list[tuple[UtteranceUpdate, Redaction]]:
     """Finals of one speaker said in a row, redacted as one text (a card read in two
     breaths is one card); each comes back with its own share of the spans."""
-    partial = masked or not all(u.is_final for u in updates)
     texts = [u.text for u in updates]
+    joined_words = [" ".join([w.text for w in u.words]) for u in updates]
+    if _nothing_to_find(texts, joined_words):
+        # The usual update: no detector could find anything, in its text or its words.
+        return [(u, Redaction(u.text)) for u in updates]
+    partial = masked or not all(u.is_final for u in updates)
     mask_from = HELD_RUN_DIGITS if masked else 0
     text_spans = _segment_spans(redactor, texts, context, partial, mask_from)
-    joined_words = [" ".join(w.text for w in u.words) for u in updates]
     # Most streams make the text from the words: then one reading serves both.
     same = all(j == t or not u.words for j, t, u in zip(joined_words, texts, updates, strict=True))
     word_spans = (
@@ -170,6 +173,12 @@ def redact_group(
         else:
             out.append((update.model_copy(update={"text": result.text, "words": words}), result))
     return out
+
+
+def _nothing_to_find(texts: Sequence[str], joined_words: Sequence[str]) -> bool:
+    """No text is worth reading: every detector's answer would be empty."""
+    # The words usually say the text again: each distinct string is looked at once.
+    return not any(_worth_reading(t) for t in {*texts, *joined_words} if t)
 
 
 def _segment_spans(

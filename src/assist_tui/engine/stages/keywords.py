@@ -50,11 +50,16 @@ class KeywordStage:
                 batch.append(self.queue.get_nowait())
             texts: list[str] = []
             offsets: list[int] = []
-            for state, line, update in batch:
+            read: list[tuple[ConversationState, Line, UtteranceUpdate]] = []
+            for item in batch:
+                state, line, update = item
                 context = state.nlp_context.get(update.speaker, "")
                 full = f"{context} {line.text}" if context else line.text
-                texts.append(full)
-                offsets.append(len(full) - len(line.text))
+                # Only matches ending in this final are kept: if none can, it is not read.
+                if matcher.needles.could_match(line.text, full):
+                    read.append(item)
+                    texts.append(full)
+                    offsets.append(len(full) - len(line.text))
                 # A phrase split across two finals still matches: carry the tail over.
                 tail = full.split()[-context_tokens:] if context_tokens else []
                 state.nlp_context[update.speaker] = " ".join(tail)
@@ -63,12 +68,12 @@ class KeywordStage:
             if results is None:
                 continue
             spent = time.perf_counter() - started
-            per_text_s = 0.8 * per_text_s + 0.2 * (spent / len(texts))
+            per_text_s = 0.8 * per_text_s + 0.2 * (spent / len(batch))
             self.engine.metrics.nlp_seconds += spent
             self.engine.metrics.nlp_batches += 1
             self.engine.metrics.nlp_max_batch_s = max(self.engine.metrics.nlp_max_batch_s, spent)
             for (state, line, update), matches, full, offset in zip(
-                batch, results, texts, offsets, strict=True
+                read, results, texts, offsets, strict=True
             ):
                 for match in matches:
                     if match.end > offset:  # only what this final added

@@ -32,11 +32,12 @@ class TranscriptStage:
         metrics.utterance_updates += 1
         if update.adjustments:
             metrics.confidence_clamps += len(update.adjustments)
-        latency = speech_latency_ms(update)
         drop_ms = self.engine.latency_policy.drop_ms
-        if latency is not None and drop_ms is not None and latency > drop_ms:
-            metrics.dropped_late += 1
-            return
+        if drop_ms is not None:  # only then is the latency needed before redaction
+            latency = speech_latency_ms(update)
+            if latency is not None and latency > drop_ms:
+                metrics.dropped_late += 1
+                return
         # A final ending inside a digit run may be held (shown masked) until it is whole.
         for redacted, redaction in self.engine.hold.offer(update):
             self.on_redacted(redacted, redaction)

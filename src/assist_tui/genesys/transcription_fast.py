@@ -1,0 +1,251 @@
+"""The fast path of the transcription translator: a frame body whose every field has its
+plain JSON type is checked by hand and translated without the wire models.
+
+Anything else (a missing or mistyped field, a name the wire models would also accept,
+an unusual time) returns ``None`` and takes the validating path in
+transcription_topic.py, which accepts, fixes or rejects it. For what it accepts, the fast
+path returns exactly what that path returns (tests/test_transcription_fast.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from assist_tui.genesys.dialects.base import clamp_confidence
+from assist_tui.genesys.frame_limits import MAX_OFFSET_MS, as_utc, epoch_ms
+from assist_tui.genesys.frame_limits import offset_ms as bounded_ms
+from assist_tui.genesys.transcription_topic import SPEAKERS
+from assist_tui.model import ConversationEnded, Speaker, UtteranceUpdate
+
+# The platform's own time shape; pydantic reads it to the same instant as fromisoformat.
+# (ASCII digits; an offset's hours below 24 and minutes below 60, as pydantic wants them.)
+_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+# Field names the wire models accept beside their aliases (populate_by_name): a body that
+# uses them goes the validating way.
+_BODY_NAMES = ("conversation_id", "communication_id", "event_time", "session_start_ms")
+_TRANSCRIPT_NAMES = ("utterance_id", "is_final")
+_SPAN_NAMES = ("offset_ms", "duration_ms")
+_WORD_NAMES = ("offset_ms", "duration_ms", "start_time_ms")
+
+Events = list[UtteranceUpdate | ConversationEnded]
+
+
+class _Slow(Exception):
+    """Not plain enough for the fast path."""
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    raise _Slow
+
+
+def _opt_float(value: Any) -> float | None:
+    kind = type(value)
+    if kind is float or value is None:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return float(value)
+    raise _Slow
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise _Slow
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if type(value) is not str or not _TIME.fullmatch(value):
+        raise _Slow
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise _Slow from None
+
+
+def _check_names(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in data:
+            raise _Slow
+
+
+def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
+    """The best alternative's words as the normalized model takes them."""
+    if type(raw) is not list:
+        raise _Slow
+    words: list[dict[str, object]] = []
+    for w in raw:
+        if type(w) is not dict or "offset_ms" in w or "duration_ms" in w or "start_time_ms" in w:
+            raise _Slow
+        text = w.get("word")
+        confidence = w.get("confidence")
+        offset = w.get("offsetMs")
+        duration = w.get("durationMs")
+        if type(text) is not str:
+            raise _Slow
+        if (
+            type(confidence) is float
+            and 0.0 <= confidence <= 1.0
+            and type(offset) is int
+            and 0 <= offset <= MAX_OFFSET_MS
+            and type(duration) is int
+            and 0 <= duration <= MAX_OFFSET_MS
+            and "startTimeMs" not in w
+        ):
+            # The usual word: nothing to fix, so nothing to note.
+            words.append(
+                {
+                    "text": text,
+                    "confidence": confidence,
+                    "offset_ms": offset,
+                    "duration_ms": duration,
+                }
+            )
+            continue
+        conf = _opt_float(confidence)
+        offset = _opt_int(offset)
+        duration = _opt_int(duration)
+        start = _opt_int(w.get("startTimeMs"))
+        at = offset if offset is not None else start
+        words.append(
+            {
+                "text": text,
+                "confidence": clamp_confidence(conf, "word", notes),
+                "offset_ms": bounded_ms(at, "word offsetMs", notes) or 0,
+                "duration_ms": bounded_ms(duration, "word durationMs", notes) or 0,
+            }
+        )
+    return words
+
+
+def _check_alternative(alt: Any) -> None:
+    """What the wire model checks of an alternative the translation does not read."""
+    if type(alt) is not dict:
+        raise _Slow
+    _check_names(alt, _SPAN_NAMES)
+    if type(alt.get("transcript", "")) is not str:
+        raise _Slow
+    _opt_float(alt.get("confidence"))
+    _opt_int(alt.get("offsetMs"))
+    _opt_int(alt.get("durationMs"))
+    words = alt.get("words", [])
+    if type(words) is not list:
+        raise _Slow
+    for w in words:
+        if type(w) is not dict or type(w.get("word")) is not str:
+            raise _Slow
+        _check_names(w, _WORD_NAMES)
+        _opt_float(w.get("confidence"))
+        _opt_int(w.get("offsetMs"))
+        _opt_int(w.get("durationMs"))
+        _opt_int(w.get("startTimeMs"))
+
+
+def translate_plain(body: dict[str, Any], received_at: datetime) -> Events | None:
+    """The events of a plain transcription body, or ``None``: take the validating path."""
+    try:
+        return _translate(body, received_at)
+    except (_Slow, ValueError, OverflowError):
+        # A value the normalized model refuses: the validating path gives the reason.
+        return None
+
+
+def _translate(body: dict[str, Any], received_at: datetime) -> Events:
+    _check_names(body, _BODY_NAMES)
+    conversation_id = body.get("conversationId")
+    if type(conversation_id) is not str or not conversation_id:
+        raise _Slow
+    communication_id = _opt_str(body.get("communicationId"))
+    event_time = _time(body.get("eventTime"))
+    session_ms = _opt_int(body.get("sessionStartTimeMs"))
+    transcripts = body.get("transcripts", [])
+    status = body.get("status")
+    if type(transcripts) is not list:
+        raise _Slow
+    ended = False
+    if status is not None:
+        if type(status) is not dict or "offset_ms" in status:
+            raise _Slow
+        said = status.get("status", "UNKNOWN")
+        _opt_int(status.get("offsetMs"))
+        if type(said) is not str:
+            raise _Slow
+        ended = said.upper() == "SESSION_ENDED"
+
+    frame_notes: list[str] = []
+    session_start = epoch_ms(session_ms, "sessionStartTimeMs", frame_notes)
+    event_time = as_utc(event_time, "eventTime", frame_notes)
+    events: Events = []
+    for transcript in transcripts:
+        if type(transcript) is not dict:
+            raise _Slow
+        _check_names(transcript, _TRANSCRIPT_NAMES)
+        utterance_id = transcript.get("utteranceId")
+        is_final = transcript.get("isFinal")
+        channel = transcript.get("channel", "UNKNOWN")
+        alternatives = transcript.get("alternatives", [])
+        dialect = _opt_str(transcript.get("dialect"))
+        if (
+            type(utterance_id) is not str
+            or not utterance_id
+            or type(is_final) is not bool
+            or type(channel) is not str
+            or type(alternatives) is not list
+        ):
+            raise _Slow
+        for alt in alternatives[1:]:
+            _check_alternative(alt)
+        if not alternatives:
+            continue
+        best = alternatives[0]
+        if type(best) is not dict:
+            raise _Slow
+        _check_names(best, _SPAN_NAMES)
+        text = best.get("transcript", "")
+        if type(text) is not str:
+            raise _Slow
+        confidence = _opt_float(best.get("confidence"))
+        offset = _opt_int(best.get("offsetMs"))
+        duration = _opt_int(best.get("durationMs"))
+        notes: list[str] = list(frame_notes)
+        words = _words(best.get("words", []), notes)
+        text = text.strip() or " ".join(str(w["text"]) for w in words)
+        events.append(
+            UtteranceUpdate.model_validate(
+                {
+                    "conversation_id": conversation_id,
+                    "communication_id": communication_id,
+                    "media_type": "voice",
+                    "speaker": SPEAKERS.get(channel.upper(), Speaker.UNKNOWN),
+                    "utterance_id": utterance_id,
+                    "text": text,
+                    "words": words,
+                    "confidence": clamp_confidence(confidence, "utterance", notes),
+                    "is_final": is_final,
+                    "language": dialect,
+                    "offset_ms": bounded_ms(offset, "offsetMs", notes),
+                    "duration_ms": bounded_ms(duration, "durationMs", notes),
+                    "session_start": session_start,
+                    "event_time": event_time,
+                    "received_at": received_at,
+                    "adjustments": tuple(dict.fromkeys(notes)),
+                }
+            )
+        )
+    if ended:
+        events.append(
+            ConversationEnded(
+                conversation_id=conversation_id,
+                reason="transcription session ended",
+                received_at=received_at,
+            )
+        )
+    return events

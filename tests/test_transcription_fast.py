@@ -1,0 +1,210 @@
+"""The transcription fast path (genesys/transcription_fast.py) gives exactly what the
+validating path gives: over the load emulator's frames, over frames broken the ways the
+wire breaks them, and over bodies with every field replaced by any JSON value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assist_tui.emulator.frame_mix import load_frames
+from assist_tui.genesys import transcription_fast
+from assist_tui.genesys.notification_frames import Decoded, decode_frame
+
+from .frame_fuzz import Mutator, valid_frames
+from .test_frame_properties import _paths, json_values, mutate
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+MAX_BYTES = 1 << 20
+Decode = Callable[[str | bytes], Decoded]
+
+
+def _decode(raw: str | bytes) -> Decoded:
+    return decode_frame(raw, max_bytes=MAX_BYTES, received_at=NOW)
+
+
+def _slow(raw: str | bytes) -> Decoded:
+    """The validating path alone: the fast path declines every frame."""
+    original = transcription_fast.translate_plain
+    transcription_fast.translate_plain = lambda body, received_at: None  # type: ignore[assignment]
+    try:
+        return _decode(raw)
+    finally:
+        transcription_fast.translate_plain = original  # type: ignore[assignment]
+
+
+def _shown(decoded: Decoded) -> tuple[Any, ...]:
+    # repr, not ==: 1 and 1.0 are equal but would be written differently downstream.
+    return decoded.control, decoded.topic, [repr(e) for e in decoded.events]
+
+
+def assert_same(raw: str | bytes) -> Decoded:
+    fast = _decode(raw)
+    assert _shown(fast) == _shown(_slow(raw))
+    return fast
+
+
+@pytest.fixture(scope="module")
+def load() -> list[str]:
+    # Short calls, so sessions end and new calls start within the sample.
+    frames = load_frames(3000, 40, seed=11, turns=2)
+    return [f for f in frames if '.transcription","' in f[:120]]
+
+
+def test_every_load_frame_takes_the_fast_path(load: list[str]) -> None:
+    finals = partials = ends = 0
+    for raw in load:
+        body = json.loads(raw)["eventBody"]
+        events = transcription_fast.translate_plain(body, NOW)
+        assert events is not None, raw[:200]
+        decoded = assert_same(raw)
+        assert [repr(e) for e in decoded.events] == [repr(e) for e in events]
+        for event in events:
+            if event.kind == "utterance":
+                finals += event.is_final
+                partials += not event.is_final
+            else:
+                ends += 1
+    assert finals > 50 and partials > 200 and ends > 5  # the real mix was covered
+
+
+def test_broken_load_frames_match(load: list[str]) -> None:
+    mutator = Mutator(seed=16)
+    for n in range(3000):
+        assert_same(mutator.frame(load[n % len(load)]))
+
+
+def test_broken_fuzz_frames_match() -> None:
+    mutator = Mutator(seed=7)
+    for valid in valid_frames()["notifications"]:
+        for _ in range(300):
+            assert_same(mutator.frame(valid))
+
+
+def _valid_tree() -> dict[str, Any]:
+    frames = load_frames(400, 3, seed=2)
+    final = next(f for f in frames if '"isFinal":true' in f)
+    tree: dict[str, Any] = json.loads(final)
+    # A second alternative and a word with startTimeMs: the fast path checks them too.
+    alt = tree["eventBody"]["transcripts"][0]["alternatives"]
+    alt.append(json.loads(json.dumps(alt[0])))
+    alt[0]["words"][0]["startTimeMs"] = alt[0]["words"][0].pop("offsetMs")
+    return tree
+
+
+VALID = _valid_tree()
+PATHS = [p for p in _paths(VALID) if len(p) > 1]
+AWKWARD = st.sampled_from(
+    [
+        1.5,
+        -0.2,
+        2,
+        1,
+        0,
+        -5,
+        10**15,
+        1e999,
+        True,
+        "",
+        "x",
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:00.5+02:00",
+        "2026-01-01T00:00:00",
+        "2026-02-30T00:00:00Z",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59.999999-14:00",
+        "2026-01-01T24:00:00Z",
+        "2026-01-01 00:00:00Z",
+        1767225600000,
+        "SESSION_ENDED",
+        "internal",
+        [],
+        {},
+        None,
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(PATHS), json_values | AWKWARD, st.booleans())
+def test_any_field_replaced_matches(path: tuple[Any, ...], value: Any, delete: bool) -> None:
+    assert_same(mutate(VALID, path, value, delete))
+
+
+SNAKE = {
+    "conversationId": "conversation_id",
+    "communicationId": "communication_id",
+    "eventTime": "event_time",
+    "sessionStartTimeMs": "session_start_ms",
+    "utteranceId": "utterance_id",
+    "isFinal": "is_final",
+    "offsetMs": "offset_ms",
+    "durationMs": "duration_ms",
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([p for p in PATHS if p[-1] in SNAKE]), st.booleans())
+def test_field_names_beside_aliases_match(path: tuple[Any, ...], keep: bool) -> None:
+    """The wire models also take a field by its Python name: so must the outcome."""
+    tree = json.loads(json.dumps(VALID))
+    node = tree
+    for step in path[:-1]:
+        node = node[step]
+    value = node[path[-1]] if keep else node.pop(path[-1])
+    node[SNAKE[path[-1]]] = value
+    assert_same(json.dumps(tree))
+
+
+def _two(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda n: f"{n:02d}")
+
+
+@st.composite
+def times(draw: st.DrawFn) -> str:
+    year = draw(st.integers(0, 9999).map(lambda n: f"{n:04d}"))
+    date = f"{year}-{draw(_two(0, 13))}-{draw(_two(0, 32))}"
+    clock = f"{draw(_two(0, 25))}:{draw(_two(0, 61))}:{draw(_two(0, 61))}"
+    fraction = draw(st.sampled_from(["", ".", ".5", ".123", ".123456", ".1234567"]))
+    zone = draw(
+        st.sampled_from(["Z", "", "z"])
+        | st.tuples(st.sampled_from("+-"), _two(0, 25), _two(0, 61)).map(
+            lambda t: f"{t[0]}{t[1]}:{t[2]}"
+        )
+    )
+    return f"{date}T{clock}{fraction}{zone}"
+
+
+EDGE_TIMES = [
+    "2026-01-01T00:00:00+00:60",  # fromisoformat takes it, pydantic does not
+    "2026-01-01T00:00:00+24:00",
+    "2026-01-01T00:00:00-23:59",
+    "2026-01-01T00:00:00+05:30",
+    "2026-01-01T00:00:00.1234567Z",
+    "2026-01-01t00:00:00Z",
+    "2026-01-01T00:00:00z",
+    "\u0662\u0660\u0662\u0666-01-01T00:00:00Z",  # Arabic-Indic digits
+    "2024-02-29T12:00:00Z",
+    "2025-02-29T12:00:00Z",
+]
+
+
+@pytest.mark.parametrize("when", EDGE_TIMES)
+def test_edge_event_times_read_alike(when: str) -> None:
+    tree = json.loads(json.dumps(VALID))
+    tree["eventBody"]["eventTime"] = when
+    assert_same(json.dumps(tree))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(times())
+def test_any_event_time_reads_alike(when: str) -> None:
+    tree = json.loads(json.dumps(VALID))
+    tree["eventBody"]["eventTime"] = when
+    assert_same(json.dumps(tree))
