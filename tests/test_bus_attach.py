@@ -50,7 +50,7 @@ async def attached_app(
 
 async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_path: Path) -> None:
     async with serving(demo_settings(), nats_server, org="demo") as served:
-        async with attached_app(nats_server, tmp_path) as (app, pilot, link):
+        async with attached_app(nats_server, tmp_path) as (app, pilot, _link):
             await until(pilot, lambda: app.query_one(ConversationTable).row_count >= 2)
             bar = shown(app.query_one(StatusBar))
             assert f"attached {nats_server} as ana" in bar and "connected" in bar
