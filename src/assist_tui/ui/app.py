@@ -309,8 +309,9 @@ class AssistApp(App[None]):
                 self._gauges_for = None
                 return
             paused = " ⏸ paused: display frozen, engine buffering" if view.gauges.paused else ""
-            also = f" · also watching: {', '.join(view.watching)}" if view.watching else ""
-            title.show(f"transcript {content.conversation_id}{paused}{also}")
+            # First: the title is one line, and the call's id fills a narrow pane.
+            also = f"also watching: {', '.join(view.watching)} · " if view.watching else ""
+            title.show(f"{also}transcript {content.conversation_id}{paused}")
             transcript.frozen = view.gauges.paused
             if view.content is not None:
                 transcript.show(content.lines, from_bottom=switched)
