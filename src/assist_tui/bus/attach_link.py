@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assist_tui.bus import codec
-from assist_tui.bus.codec import CallView, EngineStatus
+from assist_tui.bus.codec import CallHead, CallView, EngineStatus
 from assist_tui.bus.commands import SUPERVISOR_HEADER
 from assist_tui.bus.connection import connect
 from assist_tui.bus.presence import Presence
@@ -66,7 +66,9 @@ class NatsLink:
         self.label = f"attached {url} as {supervisor}"
         self.audit_path = Path(AUDIT_ELSEWHERE)  # nothing to open here (see audit_elsewhere)
         self.audit_elsewhere = AUDIT_ELSEWHERE
-        self.calls: dict[str, CallView] = {}  # views-bucket key → the call's view
+        self.calls: dict[str, ConversationRow] = {}  # views-bucket key → the call's row
+        self._raw: dict[str, bytes] = {}  # views-bucket key → the call's whole view, as put
+        self._full: tuple[str, bytes, CallView] | None = None  # the shown call, decoded
         self.alerts: dict[str, AlertView] = {}
         self.engines: dict[str, tuple[EngineStatus, float]] = {}  # key → (status, seen)
         self.presence: Presence | None = None
@@ -147,17 +149,35 @@ class NatsLink:
     def _on_view(self, key: str, value: bytes | None) -> None:
         if value is None:
             old = self.calls.pop(key, None)
-            if old is not None and self._by_id.get(old.row.conversation_id) == key:
-                del self._by_id[old.row.conversation_id]
+            self._raw.pop(key, None)
+            if old is not None and self._by_id.get(old.conversation_id) == key:
+                del self._by_id[old.conversation_id]
             return
-        view: CallView = codec.decode(CallView, value)
-        cid = view.row.conversation_id
+        row: ConversationRow = codec.decode(CallHead, value).row
+        cid = row.conversation_id
         moved = self._by_id.get(cid)
         if moved is not None and moved != key:  # its queue became known: the old key goes
             self.calls.pop(moved, None)
-        self.calls[key] = view
+            self._raw.pop(moved, None)
+        self.calls[key] = row
+        self._raw[key] = value
         self._by_id[cid] = key
-        self._queues[cid] = view.row.queue_id
+        self._queues[cid] = row.queue_id
+
+    def _call(self, conversation_id: str | None) -> CallView | None:
+        """The whole view of the call shown, decoded once per value put."""
+        key = self._by_id.get(conversation_id or "")
+        raw = self._raw.get(key) if key is not None else None
+        if key is None or raw is None:
+            return None
+        cached = self._full
+        if cached is None or cached[0] != key or cached[1] is not raw:
+            try:
+                self._full = cached = (key, raw, codec.decode(CallView, raw))
+            except codec.CodecError as exc:
+                log.warning("views %s: %s", key, exc)
+                return None
+        return cached[2]
 
     def _on_alert(self, key: str, value: bytes | None) -> None:
         if value is None:
@@ -222,11 +242,11 @@ class NatsLink:
                 await self.start()
             except Exception as exc:
                 raise EngineStopped(str(exc)) from exc
-        call = self.calls.get(self._by_id.get(selected, "")) if selected else None
+        call = self._call(selected)
         self._keep_presence(selected, call)
         status = self._status()
         notices, self._notices = tuple(self._notices), []
-        all_rows = tuple(c.row for c in self.calls.values())
+        all_rows = tuple(self.calls.values())
         gauges = content = None
         if call is not None:
             all_own = status.all_own_latency if status is not None else None

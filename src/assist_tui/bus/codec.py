@@ -46,6 +46,15 @@ class CallView:
 
 
 @dataclass(frozen=True, slots=True)
+class CallHead:
+    """A ``CallView`` read for its row only: the gauges and the transcript are skipped
+    (their JSON parsed, not validated), so a dashboard pays for the call it shows, not
+    for every call on the board each time one changes."""
+
+    row: ConversationRow
+
+
+@dataclass(frozen=True, slots=True)
 class EngineStatus:
     """The engines KV's value: one engine's figures, put every second (a heartbeat)."""
 
@@ -105,6 +114,7 @@ REPLY_TYPES: dict[str, Any] = {
 
 __all__ = [
     "AlertView",
+    "CallHead",
     "CallView",
     "CodecError",
     "EngineStatus",
