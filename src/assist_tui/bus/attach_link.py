@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assist_tui.bus import codec
-from assist_tui.bus.codec import CallHead, CallView, EngineStatus
+from assist_tui.bus.codec import CallView, EngineStatus
 from assist_tui.bus.commands import SUPERVISOR_HEADER
 from assist_tui.bus.connection import connect
 from assist_tui.bus.presence import Presence
@@ -153,7 +153,7 @@ class NatsLink:
             if old is not None and self._by_id.get(old.conversation_id) == key:
                 del self._by_id[old.conversation_id]
             return
-        row: ConversationRow = codec.decode(CallHead, value).row
+        row = codec.row_of_view(value)
         cid = row.conversation_id
         moved = self._by_id.get(cid)
         if moved is not None and moved != key:  # its queue became known: the old key goes
