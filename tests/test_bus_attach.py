@@ -67,6 +67,10 @@ async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_p
                 await until_view(raj, lambda v: v.watching == ("ana",), cid)
             finally:
                 await raj.aclose()
+            # Pushes happen on the engine, once, with this dashboard and raj's attached.
+            emulator = served.platform.emulator
+            assert emulator is not None
+            await until(pilot, lambda: len(emulator.emulator.assist_received) >= 1, 60)
             # p pauses the call on the serving engine, audited as ana.
             await pilot.press("p")
             await until(pilot, lambda: served.engine.conversations[cid].paused)
@@ -79,17 +83,24 @@ async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_p
             await pilot.pause(0.2)
             assert len(app.screen_stack) == 1
             assert any(AUDIT_ELSEWHERE in str(n.message) for n in app._notifications)
-        served.engine.audit.flush()
-        reader = AuditReader(served.audit_path)
-        try:
-            mine = [
-                (r.kind, r.actor)
-                for r in reader.records(conversation=cid)
-                if r.kind in ("pause", "reset_context")
-            ]
-        finally:
-            reader.close()
-        assert mine == [("pause", "ana"), ("reset_context", "ana")]
+    reader = AuditReader(served.audit_path)
+    try:
+        mine = [
+            (r.kind, r.actor)
+            for r in reader.records(conversation=cid)
+            if r.kind in ("pause", "reset_context")
+        ]
+        pushed = [r.data for r in reader.records(kinds=["suggestion_pushed"])]
+        finals = [
+            (r.conversation, r.data["utterance_id"])
+            for r in reader.records(kinds=["final_utterance"])
+        ]
+    finally:
+        reader.close()
+    assert mine == [("pause", "ana"), ("reset_context", "ana")]
+    delivered = [d for d in pushed if d["result"] == "delivered"]
+    assert len(emulator.emulator.assist_received) == len(delivered) >= 1
+    assert finals and len(set(finals)) == len(finals)
 
 
 async def test_the_status_bar_says_when_the_engine_stops(nats_server: str, tmp_path: Path) -> None:
