@@ -9,17 +9,22 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import nats
 from rich.text import Text
 from textual.pilot import Pilot
 
 from assist_tui.audit.store import AuditReader
 from assist_tui.bus.attach_link import AUDIT_ELSEWHERE, NatsLink
+from assist_tui.bus.connection import bucket
 from assist_tui.bus.serve import Served, serving
+from assist_tui.bus.server import LocalNatsServer
+from assist_tui.bus.subjects import Subjects
 from assist_tui.config import Settings
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.panes import ConversationTable, StatusBar, TextPane
 from assist_tui.ui.screens import ConfirmScreen
 from tests.bus_helpers import demo_settings, until_view
+from tests.conftest import wait_until
 
 
 async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -118,3 +123,28 @@ async def test_the_status_bar_says_when_the_engine_stops(nats_server: str, tmp_p
     finally:
         if running:
             await engine.__aexit__(None, None, None)
+
+
+async def test_the_link_says_when_nats_is_gone_and_recovers(tmp_path: Path) -> None:
+    server = LocalNatsServer(tmp_path / "nats")
+    await server.start()
+    try:
+        client = await nats.connect(server.url)
+        names = Subjects("demo")
+        for name in (names.views_bucket, names.alerts_bucket, names.engines_bucket):
+            await bucket(client.jetstream(), name)
+        await bucket(client.jetstream(), names.presence_bucket, ttl_s=30)
+        await client.close()
+        link = NatsLink(server.url, org="demo", supervisor="ana")
+        await link.start()
+        try:
+            await server.stop()
+            await wait_until(lambda: "lost; reconnecting" in link.silence())
+            await server.start()  # the same port and store
+            await wait_until(lambda: "lost" not in link.silence(), timeout=30)
+            view = await link.view(None)
+            assert view.rows == () and not view.ready  # no engine serves the org yet
+        finally:
+            await link.aclose()
+    finally:
+        await server.stop()
