@@ -68,7 +68,7 @@ async def test_two_dashboards_one_engine_every_action_once(nats_server: str) -> 
             assert view.rows is not None
             cid = view.rows[0].conversation_id
             await until_view(link, lambda v: v.content is not None and v.content.lines, cid)
-        await wait_until(lambda: len(emulator.emulator.assist_received) >= 2, timeout=90)
+        await wait_until(lambda: len(emulator.emulator.assist_received) >= 2, timeout=45)
         await wait_until(lambda: sum(emulator.emulator.knowledge_received.values()) >= 3)
         s.engine.audit.flush()
     audit = s.audit_path
@@ -143,7 +143,7 @@ async def test_commands_are_audited_with_the_supervisor(nats_server: str) -> Non
 async def test_acknowledge_names_the_supervisor_everywhere(nats_server: str) -> None:
     async with served(nats_server) as s, attached(nats_server, "ana") as ana:
         async with attached(nats_server, "raj") as raj:
-            view = await until_view(ana, lambda v: any(a.open for a in v.alerts or ()), None, 90)
+            view = await until_view(ana, lambda v: any(a.open for a in v.alerts or ()), None, 45)
             assert view.alerts is not None
             alert = next(a for a in view.alerts if a.open)
             await ana.acknowledge(alert.alert_id, "ana")
@@ -245,7 +245,7 @@ async def test_sigterm_flushes_and_exits_0(nats_server: str, tmp_path: Path) -> 
     assert process.stdout is not None
     audit_path: Path | None = None
     async with attached(nats_server, "ana") as ana:
-        first = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        first = (await asyncio.wait_for(process.stdout.readline(), 45)).decode()
         assert first.startswith("assist-tui serve: org demo on " + nats_server), first
         audit_path = Path(first.rsplit("audit ", 1)[1].strip())
         await until_view(ana, lambda v: v.ready and v.rows)
@@ -263,7 +263,7 @@ async def test_ended_calls_and_reopen_over_the_bus(nats_server: str) -> None:
         serving(settings, nats_server, org="demo", engine_id="engine-1") as s,
         attached(nats_server, "ana") as ana,
     ):
-        await wait_until(lambda: bool(s.engine.board.ended), timeout=90)
+        await wait_until(lambda: bool(s.engine.board.ended), timeout=45)
         ended = await ana.ended_conversations()
         assert ended and ended[0].ended_at is not None
         cid = ended[0].conversation_id
