@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -275,3 +276,15 @@ async def test_ended_calls_and_reopen_over_the_bus(nats_server: str) -> None:
         s.engine.audit.flush()
         reopened = [(c, actor) for c, actor, _ in records(s.audit_path, "conversation_reopened")]
         assert reopened == [(cid, "ana")]
+
+
+def test_embedded_on_a_busy_port_is_one_line_and_status_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--demo", "serve", "--nats-port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"port {port} is in use" in err
