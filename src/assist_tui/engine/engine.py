@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +122,7 @@ class AssistEngine:
         # Several engines (bus/once.py): every action once; None in the embedded default.
         self.action_gate: ActionGate | None = None
         self.once_finals: OrderedFinals | None = None
+        self.follow_filter: Callable[[str], bool] | None = None  # bus/shard.py: our partitions
         self.webhook_url = settings.webhook.url or (
             f"{platform.emulator.url}/emulator/knowledge" if platform.emulator else None
         )
@@ -172,6 +173,7 @@ class AssistEngine:
             self.settings.discovery,
             conversation_ids=self.follow_ids,
             on_change=self._on_follow_change,
+            accept=self.follow_filter,
         )
         tasks: list[asyncio.Task[Any]] = []
         try:

@@ -93,7 +93,8 @@ class StreamEventStage:
         )
 
     def on_conversation_started(self, event: ConversationStarted) -> None:
-        if self.engine.follower is None or self.engine.follower.follow_all:
+        follower = self.engine.follower
+        if follower is None or (follower.follow_all and follower.accept(event.conversation_id)):
             started = self.engine.state(event.conversation_id)
             started.queue_id = started.queue_id or event.queue_id
             started.agent_name = started.agent_name or event.agent_name
