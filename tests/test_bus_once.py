@@ -33,8 +33,9 @@ async def client(nats_server: str) -> AsyncIterator[Client]:
 
 
 async def keys(client: Client, engine: str, **kwargs: object) -> DoneKeys:
-    kv = await done_bucket(client.jetstream(), Subjects("t").done_bucket)
-    return DoneKeys(kv, engine, **kwargs)  # type: ignore[arg-type]
+    name = Subjects("t").done_bucket
+    kv = await done_bucket(client.jetstream(), name)
+    return DoneKeys(kv, engine, client=client, bucket=name, **kwargs)  # type: ignore[arg-type]
 
 
 async def test_the_first_claim_goes_the_second_skips_or_waits(client: Client) -> None:

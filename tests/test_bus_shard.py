@@ -82,7 +82,7 @@ async def engines(
             )
             sharding = await attach_sharding(
                 engine,
-                client.jetstream(),
+                client,
                 Subjects("demo"),
                 ShardSettings(PARTITIONS, TIMES, engine_id=f"engine-{n}"),
             )

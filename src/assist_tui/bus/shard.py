@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from nats.js.client import JetStreamContext
+from nats.aio.client import Client
 
 from assist_tui.bus.leases import LeaseKeeper, LeaseTimes, leases_bucket
 from assist_tui.bus.once import DoneKeys, done_bucket
@@ -148,7 +148,7 @@ class Sharding:
 
 async def attach_sharding(
     engine: AssistEngine,
-    js: JetStreamContext,
+    client: Client,
     names: Subjects,
     settings: ShardSettings,
     *,
@@ -156,13 +156,20 @@ async def attach_sharding(
 ) -> Sharding:
     """Make ``engine`` one of several: call before ``engine.run()``; the returned tasks
     claim partitions and follow their calls while the engine runs."""
+    js = client.jetstream()
     leases = await leases_bucket(js, names.leases_bucket, settings.times)
     done = await done_bucket(js, names.done_bucket)
     shard = Shard(engine, settings.partitions, restore=restore)
     keeper = LeaseKeeper(
         leases, settings.engine_id, settings.partitions, shard.on_change, times=settings.times
     )
-    gate = DoneKeys(done, settings.engine_id, is_live=keeper.book.is_live)
+    gate = DoneKeys(
+        done,
+        settings.engine_id,
+        is_live=keeper.book.is_live,
+        client=client,
+        bucket=names.done_bucket,
+    )
     action_gate.install(engine, gate)
     tasks = [
         asyncio.create_task(keeper.run(), name="shard-leases"),
