@@ -86,6 +86,7 @@ class LeaseKeeper:
         self._renewed_at = -1e18
         self.claims_won = 0
         self.claims_lost = 0
+        self._synced = asyncio.Event()
 
     @property
     def engine_id(self) -> str:
@@ -97,6 +98,10 @@ class LeaseKeeper:
     async def run(self) -> None:
         watcher = await self.kv.watchall()
         watching = asyncio.create_task(self._watch(watcher), name="leases-watch")
+        # The first round waits for what the bucket holds: claiming blind would race the
+        # engines already there (harmless, the claims would fail, but noisy).
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._synced.wait(), self.times.ttl_s)
         try:
             while True:
                 try:
@@ -115,7 +120,8 @@ class LeaseKeeper:
     async def _watch(self, watcher: KeyValue.KeyWatcher) -> None:
         async for entry in watcher:
             if entry is None:
-                continue  # the end of what was there before we looked
+                self._synced.set()  # the end of what was there before we looked
+                continue
             deleted = entry.operation in DELETE_OPS
             self.book.observe(entry.key, None if deleted else _owner(entry.value), entry.revision)
 
