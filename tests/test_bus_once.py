@@ -16,7 +16,7 @@ from assist_tui.bus.once import DoneKeys, done_bucket, done_key
 from assist_tui.bus.subjects import Subjects
 from assist_tui.config import WebhookSettings
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine.action_gate import FINAL, PUSH, WEBHOOK, Go, OrderedFinals
+from assist_tui.engine.action_gate import FINAL, PUSH, WEBHOOK, Go, OrderedFinals, Verdict
 from assist_tui.model import Suggestion, SuggestionOutcome
 from assist_tui.sinks.assist_push import AssistPusher
 from assist_tui.sinks.outbox import Outbox
@@ -175,3 +175,15 @@ async def test_two_engines_post_a_final_to_the_webhook_once(
     for audit, outbox in zip(audits, outboxes, strict=True):
         audit.close()
         outbox.close()
+
+
+async def test_without_a_client_the_bucket_api_gives_the_same_verdicts(client: Client) -> None:
+    name = Subjects("t").done_bucket
+    plain = DoneKeys(await done_bucket(client.jetstream(), name), "b")
+    fast = await keys(client, "a")
+    assert (await plain.begin(PUSH, "c1", "s1")).go is Go.GO
+    assert (await fast.begin(PUSH, "c1", "s1")).go is Go.WAIT
+    await plain.finish(PUSH, "c1", "s1")
+    assert (await fast.begin(PUSH, "c1", "s1")) == Verdict(Go.SKIP, "b")
+    assert (await fast.begin(FINAL, "c1", "u1")).go is Go.GO
+    assert (await plain.begin(FINAL, "c1", "u1")) == Verdict(Go.SKIP, "a")
