@@ -61,12 +61,17 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def engines(
-    server: EmulatorServer, nats_url: str, tmp_path: Path, matcher: KeywordMatcher, count: int
+    server: EmulatorServer,
+    nats_url: str,
+    tmp_path: Path,
+    matcher: KeywordMatcher,
+    count: int,
+    first: int = 0,
 ) -> AsyncIterator[list[Running]]:
     client = await nats.connect(nats_url)
     running: list[Running] = []
     async with contextlib.AsyncExitStack() as stack:
-        for n in range(count):
+        for n in range(first, first + count):
             settings = engine_settings(server, push={"target": "seed"})
             audit = AuditStore(tmp_path / f"audit-{n}.sqlite3")
             outbox = Outbox(tmp_path / f"outbox-{n}.sqlite3")
@@ -138,3 +143,44 @@ async def test_two_engines_split_the_calls_and_one_takes_over(
                 await load
         posts = server.emulator.knowledge_received
         assert posts and set(posts.values()) == {1}  # no final posted twice
+
+
+async def test_a_joining_engine_gets_its_share_of_the_calls(
+    nats_server: str, tmp_path: Path, matcher: KeywordMatcher
+) -> None:
+    async with EmulatorServer(emulator_settings(speed=1.0)) as server:
+        load = server.run_load(conversations=10, rate=40)
+        try:
+            async with engines(server, nats_server, tmp_path, matcher, 1) as (a,):
+
+                def live() -> set[str]:
+                    return {c.conversation_id for c in server.emulator.director.live()}
+
+                await wait_until(lambda: bool(live()) and live() <= a.following)
+                async with engines(server, nats_server, tmp_path, matcher, 1, first=1) as (b,):
+                    # a releases half its partitions (and lets go of their calls), b claims
+                    # them and follows their calls; no call is followed by both.
+                    await wait_until(
+                        lambda: (
+                            len(b.sharding.shard.held) == PARTITIONS // 2
+                            and len(a.sharding.shard.held) == PARTITIONS // 2
+                        )
+                    )
+                    await wait_until(
+                        lambda: (
+                            live() <= a.following | b.following
+                            and a.following.isdisjoint(b.following)
+                            and bool(b.following)
+                        )
+                    )
+                    assert a.sharding.shard.handed_over > 0
+                    a.engine.audit.flush()
+                    handed = {r.conversation for r in a.engine.audit.records(kinds=["handed_over"])}
+                    assert handed and handed.isdisjoint(a.following)
+                    # b stops gracefully: its partitions come back to a at once.
+                    await b.sharding.stop(graceful=True)
+                    await wait_until(lambda: a.sharding.shard.held == set(range(PARTITIONS)), 5)
+        finally:
+            load.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await load

@@ -50,11 +50,18 @@ class Shard:
     """Keeps the engine's followed calls in step with the partitions it holds."""
 
     def __init__(
-        self, engine: AssistEngine, partitions: int, *, restore: Restore | None = None
+        self,
+        engine: AssistEngine,
+        partitions: int,
+        *,
+        restore: Restore | None = None,
+        on_let_go: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.partitions = partitions
         self.restore = restore
+        # Told of each call handed over (the publisher keeps its view for the next owner).
+        self.on_let_go = on_let_go
         self.held: set[int] = set()
         self.handed_over = 0
         self.taken_over = 0
@@ -111,6 +118,8 @@ class Shard:
             return
         await stream.unsubscribe(transcription_topic(c) for c in conversation_ids)
         for cid in conversation_ids:
+            if self.on_let_go is not None:
+                self.on_let_go(cid)
             engine.platform_insights.unfollow(stream, cid)
             if engine.follower is not None:
                 engine.follower.following.pop(cid, None)
@@ -153,13 +162,14 @@ async def attach_sharding(
     settings: ShardSettings,
     *,
     restore: Restore | None = None,
+    on_let_go: Callable[[str], None] | None = None,
 ) -> Sharding:
     """Make ``engine`` one of several: call before ``engine.run()``; the returned tasks
     claim partitions and follow their calls while the engine runs."""
     js = client.jetstream()
     leases = await leases_bucket(js, names.leases_bucket, settings.times)
     done = await done_bucket(js, names.done_bucket)
-    shard = Shard(engine, settings.partitions, restore=restore)
+    shard = Shard(engine, settings.partitions, restore=restore, on_let_go=on_let_go)
     keeper = LeaseKeeper(
         leases, settings.engine_id, settings.partitions, shard.on_change, times=settings.times
     )
