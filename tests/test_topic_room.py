@@ -5,6 +5,7 @@ topics are refused with a reason that says what to do (emulator on a real socket
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from assist_tui.config import ExtraClient, GenesysSettings
 from assist_tui.emulator.server import EmulatorServer
@@ -83,3 +84,17 @@ async def test_one_client_alone_keeps_the_platform_limit(emulator: EmulatorServe
         stream = session.notifications(fast_stream())
         assert len(stream.clients) == 1
         assert stream.settings.max_channels == 20
+
+
+async def test_the_engine_says_once_that_calls_are_not_followed(tmp_path: Path) -> None:
+    from assist_tui.genesys.topic_room import no_room_reason
+    from tests.scripted_engine import scripted_engine
+
+    engine = await scripted_engine(tmp_path)
+    reason = no_room_reason(1, 20, 1000)
+    for n in range(3):
+        await engine.process(SubscriptionRejected(topic=f"t{n}", reason=reason))
+    said = [n for n in engine.notices if n.startswith("calls not followed: no room")]
+    assert len(said) == 1 and "[[genesys.extra_clients]]" in said[0]
+    engine.audit.flush()
+    assert len(list(engine.audit.records(kinds=["subscription_rejected"]))) == 3

@@ -36,10 +36,13 @@ def client_for_new_channel(
     return clients[fewest] if counts[fewest] < max_channels else None
 
 
+NO_ROOM = "no room:"  # how the reason starts (the engine turns it into a notice)
+
+
 def no_room_reason(clients: int, max_channels: int, per_channel: int) -> str:
     capacity = clients * max_channels * per_channel
     return (
-        f"no room: {clients} OAuth client(s) x {max_channels} channels x {per_channel} topics "
+        f"{NO_ROOM} {clients} OAuth client(s) x {max_channels} channels x {per_channel} topics "
         f"({capacity:,} topics) are all in use; fix: add a client under "
         "[[genesys.extra_clients]], or share the calls with another engine (assist-tui serve)"
     )
