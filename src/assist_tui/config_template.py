@@ -55,7 +55,7 @@ def _field_lines(name: str, info: FieldInfo) -> list[str]:
     if value is None:  # unset by default: shown, commented out
         lines.append(f"# {name} =   (not set by default)")
     elif value == [] and _tables(info):  # a list of tables: [[section.name]] blocks
-        lines.append(f"# [[...{name}]] blocks, none by default")
+        lines.append(f"# {name} =   (none by default; each one a [[section.{name}]] table)")
     else:
         lines.append(f"{name} = {toml_value(value)}")
     return lines
