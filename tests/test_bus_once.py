@@ -187,3 +187,15 @@ async def test_without_a_client_the_bucket_api_gives_the_same_verdicts(client: C
     assert (await fast.begin(PUSH, "c1", "s1")) == Verdict(Go.SKIP, "b")
     assert (await fast.begin(FINAL, "c1", "u1")).go is Go.GO
     assert (await plain.begin(FINAL, "c1", "u1")) == Verdict(Go.SKIP, "a")
+
+
+async def test_a_claim_too_old_is_taken_over_even_from_a_live_engine(client: Client) -> None:
+    now = [1000.0]
+    a = await keys(client, "a", clock=lambda: now[0], stale_s=60.0)
+    b = await keys(client, "b", clock=lambda: now[0], stale_s=60.0)
+    assert (await a.begin(WEBHOOK, "c1", "u1")).go is Go.GO  # then a hangs, still beating
+    now[0] += 59.0
+    assert (await b.begin(WEBHOOK, "c1", "u1")).go is Go.WAIT
+    now[0] += 2.0
+    assert (await b.begin(WEBHOOK, "c1", "u1")).go is Go.GO
+    assert (await a.begin(WEBHOOK, "c1", "u1")).go is Go.WAIT  # b holds it now
