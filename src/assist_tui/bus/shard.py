@@ -10,21 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nats.aio.client import Client
+from nats.js.kv import KeyValue
 
 from assist_tui.bus.leases import LeaseKeeper, LeaseTimes, leases_bucket
 from assist_tui.bus.once import DoneKeys, done_bucket
 from assist_tui.bus.partition import DEFAULT_PARTITIONS, check_partitions, partition_of
+from assist_tui.bus.shard_commands import share_of
 from assist_tui.bus.subjects import Subjects, token
+from assist_tui.bus.takeover import ViewsTakeover
 from assist_tui.engine import action_gate
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.genesys.discovery import transcription_topic
 from assist_tui.genesys.errors import GenesysError
+
+if TYPE_CHECKING:
+    from assist_tui.bus.commands import CommandResponder
+    from assist_tui.bus.publisher import ViewPublisher
 
 log = logging.getLogger(__name__)
 
@@ -186,3 +195,27 @@ async def attach_sharding(
         asyncio.create_task(shard.run(), name="shard-follow"),
     ]
     return Sharding(shard, keeper, gate, tasks)
+
+
+async def shard_serve(
+    engine: AssistEngine,
+    client: Client,
+    names: Subjects,
+    *,
+    engine_id: str,
+    partitions: int,
+    views: KeyValue,
+    publisher: ViewPublisher,
+    responder: CommandResponder,
+) -> Sharding:
+    """``serve --shard``: this serving engine is one of several (bus/serve.py)."""
+    sharding = await attach_sharding(
+        engine,
+        client,
+        names,
+        ShardSettings(partitions, engine_id=engine_id),
+        restore=ViewsTakeover(engine, views, names),
+        on_let_go=publisher.hand_over,
+    )
+    responder.share = functools.partial(share_of, owns=sharding.shard.accepts, engine=engine)
+    return sharding

@@ -1,0 +1,182 @@
+"""Several engines and many dashboards over NATS on this machine.
+
+An emulator process generates N synthetic conversations at R events/s; E ``assist-tui
+serve --shard`` processes share them by partition leases on one local nats-server; D
+attached dashboards (``NatsLink``, no UI) watch the board in this process. Printed:
+events/s processed (all engines), view latency engine → dashboard (from the engine's
+receipt of an utterance to a dashboard holding a view with it, p50/p99), CPU per engine,
+and how the partitions and calls were shared.
+
+    .venv/bin/python benchmarks/bus_scale.py --conversations 300 --rate 600 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from _emulator import CLIENT_ID, CLIENT_SECRET, start_emulator
+
+from assist_tui.bus.attach_link import NatsLink
+from assist_tui.bus.codec import CallView
+from assist_tui.bus.server import LocalNatsServer
+
+TICKS = os.sysconf("SC_CLK_TCK")
+ORG = "bench"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class TimedLink(NatsLink):
+    """A dashboard that notes, for each view it receives with a newer utterance, how long
+    ago the engine received that utterance (same machine, same clock)."""
+
+    def __init__(self, url: str, n: int) -> None:
+        super().__init__(url, org=ORG, supervisor=f"bench-{n}", dashboard_id=f"bench-{n}")
+        self.latencies_ms: list[float] = []
+        self._newest: dict[str, float] = {}
+
+    def _on_view(self, key: str, value: bytes | None) -> None:
+        super()._on_view(key, value)
+        view: CallView | None = self.calls.get(key) if value is not None else None
+        if view is None or not view.content.lines:
+            return
+        newest = max(line.received_at.timestamp() for line in view.content.lines)
+        if newest > self._newest.get(key, 0.0):
+            self._newest[key] = newest
+            self.latencies_ms.append((time.time() - newest) * 1000)
+
+
+def engine_env(home: Path, emulator_url: str) -> dict[str, str]:
+    home.mkdir(parents=True)
+    config = home / "config.toml"
+    config.write_text(
+        f'[webhook]\nurl = "{emulator_url}/emulator/knowledge"\n[push]\ntarget = "seed"\n'
+        '[stream]\nheartbeat_interval_s = 30.0\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    return {
+        **os.environ,
+        "ASSIST_TUI_CONFIG": str(config),
+        "ASSIST_TUI_DATA_DIR": str(home / "data"),
+        "ASSIST_TUI_LOG_DIR": str(home / "logs"),
+        "GENESYS_CLIENT_ID": CLIENT_ID,
+        "GENESYS_CLIENT_SECRET": CLIENT_SECRET,
+        "GENESYS_API_BASE_URL": emulator_url,
+        "GENESYS_LOGIN_BASE_URL": emulator_url,
+    }
+
+
+@contextlib.contextmanager
+def engines(count: int, nats_url: str, emulator_url: str, root: Path) -> Iterator[list[int]]:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "assist_tui", "serve", "--nats", nats_url, "--org", ORG,
+             "--shard", "--interval", "5"],
+            env=engine_env(root / f"engine-{n}", emulator_url),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    try:
+        yield [p.pid for p in processes]
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def events_total(link: NatsLink) -> int:
+    return sum(status.events for status, _ in link.engines.values())
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(args: argparse.Namespace) -> None:
+    emulator, emulator_url = start_emulator(args.conversations, args.rate)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        try:
+            async with LocalNatsServer(root / "nats") as nats_server:
+                with engines(args.engines, nats_server.url, emulator_url, root) as pids:
+                    links = [TimedLink(nats_server.url, n) for n in range(args.dashboards)]
+                    for link in links:
+                        await link.start()
+                    # Until every engine reports and has calls (spaCy loads, leases settle).
+                    deadline = time.monotonic() + 90
+                    while time.monotonic() < deadline:
+                        ready = links[0].engines.values()
+                        if len(ready) == args.engines and all(
+                            s.conversations > 0 for s, _ in ready
+                        ):
+                            break
+                        await asyncio.sleep(0.5)
+                    await asyncio.sleep(args.warmup)
+                    for link in links:
+                        link.latencies_ms.clear()
+                    cpu0 = [cpu_seconds(p) for p in pids]
+                    events0, t0 = events_total(links[0]), time.monotonic()
+                    await asyncio.sleep(args.seconds)
+                    elapsed = time.monotonic() - t0
+                    events1 = events_total(links[0])
+                    cpu = [(cpu_seconds(p) - c) / elapsed for p, c in zip(pids, cpu0, strict=True)]
+                    shares = sorted(s.conversations for s, _ in links[0].engines.values())
+                    latencies = [ms for link in links for ms in link.latencies_ms]
+                    calls = len(links[0].calls)
+                    for link in links:
+                        await link.aclose()
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+    print(
+        f"engines {args.engines}, dashboards {args.dashboards}, conversations "
+        f"{args.conversations}, offered {args.rate:.0f} events/s, {elapsed:.0f} s measured"
+    )
+    print(f"  processed:     {(events1 - events0) / elapsed:,.0f} events/s (all engines)")
+    print(f"  calls on board {calls}; per engine {shares}")
+    print(
+        f"  view latency:  p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms "
+        f"(engine receipt → dashboard, {len(latencies):,} views, "
+        f"mean {statistics.fmean(latencies) if latencies else float('nan'):.0f} ms)"
+    )
+    print("  CPU per engine: " + ", ".join(f"{c * 100:.0f}%" for c in cpu))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", type=int, default=3)
+    parser.add_argument("--dashboards", type=int, default=10)
+    parser.add_argument("--conversations", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=600.0, help="events/s offered")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    asyncio.run(measure(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
