@@ -109,6 +109,17 @@ async def owners(leases: KeyValue) -> dict[int, str]:
     return found
 
 
+def taken_over(audit: Path) -> dict[str, int]:
+    """Calls the engine took over, with how many lines their views gave it."""
+    reader = AuditReader(audit)
+    try:
+        return {
+            str(r.conversation): int(r.data["lines"]) for r in reader.records(kinds=["taken_over"])
+        }
+    finally:
+        reader.close()
+
+
 def delivered_pushes(audit: Path) -> list[str]:
     reader = AuditReader(audit)
     try:
@@ -172,6 +183,11 @@ async def test_kill_9_of_one_engine_moves_its_calls_to_the_other(
                     timeout=20,
                 )
                 assert orphans
+                # a continued them from their views (the transcript b had shown so far).
+                audit_a = tmp_path / "a" / "data" / "audit.sqlite3"
+                taken = taken_over(audit_a)
+                assert orphans & live_of_b() <= set(taken)
+                assert any(taken[c] > 0 for c in orphans & live_of_b())
         finally:
             await client.close()
         received = server.emulator.knowledge_received

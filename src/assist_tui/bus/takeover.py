@@ -74,15 +74,18 @@ class ViewsTakeover:
     async def __call__(self, conversation_ids: list[str]) -> None:
         for cid in conversation_ids:
             view = await self._view(cid)
-            if view is None:
-                continue  # a call nobody showed yet: it starts here
-            state = self.engine.state(cid)
-            state.queue_id = state.queue_id or view.row.queue_id
-            lines = continue_from(state, view.content)
-            state.version += 1
-            self.continued += 1
+            lines = 0
+            if view is not None:  # else a call nobody showed yet: it starts here
+                state = self.engine.state(cid)
+                state.queue_id = state.queue_id or view.row.queue_id
+                lines = continue_from(state, view.content)
+                state.version += 1
+                self.continued += 1
             self.engine.audit.append(
-                "taken_over", {"lines": lines}, conversation=cid, actor="engine"
+                "taken_over",
+                {"lines": lines, "view": view is not None},
+                conversation=cid,
+                actor="engine",
             )
 
     async def _view(self, conversation_id: str) -> CallView | None:
