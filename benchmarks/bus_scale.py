@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -24,11 +25,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import nats
 from _emulator import CLIENT_ID, CLIENT_SECRET, start_emulator
 
+from assist_tui.bus import codec
 from assist_tui.bus.attach_link import NatsLink
-from assist_tui.bus.codec import CallView
+from assist_tui.bus.codec import CallView, EngineStatus
 from assist_tui.bus.server import LocalNatsServer
+from assist_tui.bus.subjects import Subjects
 
 TICKS = os.sysconf("SC_CLK_TCK")
 ORG = "bench"
@@ -65,7 +69,7 @@ def engine_env(home: Path, emulator_url: str) -> dict[str, str]:
     config = home / "config.toml"
     config.write_text(
         f'[webhook]\nurl = "{emulator_url}/emulator/knowledge"\n[push]\ntarget = "seed"\n'
-        '[stream]\nheartbeat_interval_s = 30.0\n',
+        "[stream]\nheartbeat_interval_s = 30.0\n",
         encoding="utf-8",
     )
     config.chmod(0o600)
@@ -106,8 +110,19 @@ def engines(count: int, nats_url: str, emulator_url: str, root: Path) -> Iterato
                 p.kill()
 
 
-def events_total(link: NatsLink) -> int:
-    return sum(status.events for status, _ in link.engines.values())
+async def engine_statuses(url: str) -> dict[str, EngineStatus]:
+    """Each engine's latest status, read straight from the engines bucket (not through a
+    dashboard, which may lag behind)."""
+    client = await nats.connect(url)
+    try:
+        kv = await client.jetstream().key_value(Subjects(ORG).engines_bucket)
+        found: dict[str, EngineStatus] = {}
+        for key in await kv.keys():
+            entry = await kv.get(key)
+            found[key] = codec.decode(EngineStatus, entry.value or b"")
+        return found
+    finally:
+        await client.close()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -117,54 +132,84 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def dashboard_process(url: str, n: int, settle: float, seconds: float) -> None:
+    """One attached dashboard (its own process, as a supervisor's would be): prints the
+    latencies it saw during ``seconds`` after ``settle``, as JSON."""
+    link = TimedLink(url, n)
+    await link.start()
+    await asyncio.sleep(settle)
+    link.latencies_ms.clear()
+    cpu0 = time.process_time()
+    await asyncio.sleep(seconds)
+    cpu = (time.process_time() - cpu0) / seconds
+    print(json.dumps({"latencies": link.latencies_ms, "calls": len(link.calls), "cpu": cpu}))
+    sys.stdout.flush()
+    os._exit(0)  # no drain: the figures are out
+
+
 async def measure(args: argparse.Namespace) -> None:
     emulator, emulator_url = start_emulator(args.conversations, args.rate)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         try:
             async with LocalNatsServer(root / "nats") as nats_server:
-                with engines(args.engines, nats_server.url, emulator_url, root) as pids:
-                    links = [TimedLink(nats_server.url, n) for n in range(args.dashboards)]
-                    for link in links:
-                        await link.start()
+                url = nats_server.url
+                with engines(args.engines, url, emulator_url, root) as pids:
                     # Until every engine reports and has calls (spaCy loads, leases settle).
-                    deadline = time.monotonic() + 90
+                    deadline = time.monotonic() + 120
                     while time.monotonic() < deadline:
-                        ready = links[0].engines.values()
-                        if len(ready) == args.engines and all(
-                            s.conversations > 0 for s, _ in ready
-                        ):
-                            break
-                        await asyncio.sleep(0.5)
-                    await asyncio.sleep(args.warmup)
-                    for link in links:
-                        link.latencies_ms.clear()
+                        with contextlib.suppress(Exception):
+                            ready = (await engine_statuses(url)).values()
+                            if len(ready) == args.engines and all(s.conversations for s in ready):
+                                break
+                        await asyncio.sleep(1.0)
+                    settle = args.warmup + 3.0  # the dashboards start and catch up first
+                    dashboards = [
+                        await asyncio.create_subprocess_exec(
+                            sys.executable, __file__, "--dashboard", url, str(n), str(settle),
+                            str(args.seconds), stdout=asyncio.subprocess.PIPE,
+                        )
+                        for n in range(args.dashboards)
+                    ]  # fmt: skip
+                    await asyncio.sleep(settle)
+                    watched = {
+                        "emulator": emulator.pid,
+                        "nats-server": nats_server.process.pid if nats_server.process else 0,
+                    }
+                    others0 = {name: cpu_seconds(pid) for name, pid in watched.items()}
                     cpu0 = [cpu_seconds(p) for p in pids]
-                    events0, t0 = events_total(links[0]), time.monotonic()
+                    before, t0 = await engine_statuses(url), time.monotonic()
                     await asyncio.sleep(args.seconds)
-                    elapsed = time.monotonic() - t0
-                    events1 = events_total(links[0])
+                    after, elapsed = await engine_statuses(url), time.monotonic() - t0
                     cpu = [(cpu_seconds(p) - c) / elapsed for p, c in zip(pids, cpu0, strict=True)]
-                    shares = sorted(s.conversations for s, _ in links[0].engines.values())
-                    latencies = [ms for link in links for ms in link.latencies_ms]
-                    calls = len(links[0].calls)
-                    for link in links:
-                        await link.aclose()
+                    cpu_others = {
+                        name: (cpu_seconds(pid) - others0[name]) / elapsed
+                        for name, pid in watched.items()
+                    }
+                    reports = [json.loads((await d.communicate())[0]) for d in dashboards]
         finally:
             emulator.terminate()
             emulator.wait(timeout=10)
+    events = sum(s.events for s in after.values()) - sum(s.events for s in before.values())
+    latencies = [ms for r in reports for ms in r["latencies"]]
     print(
-        f"engines {args.engines}, dashboards {args.dashboards}, conversations "
-        f"{args.conversations}, offered {args.rate:.0f} events/s, {elapsed:.0f} s measured"
+        f"engines {args.engines}, dashboards {args.dashboards} (one process each), "
+        f"conversations {args.conversations}, offered {args.rate:.0f} events/s, "
+        f"{elapsed:.0f} s measured"
     )
-    print(f"  processed:     {(events1 - events0) / elapsed:,.0f} events/s (all engines)")
-    print(f"  calls on board {calls}; per engine {shares}")
+    print(f"  processed:      {events / elapsed:,.0f} events/s (all engines)")
+    shares = sorted(s.conversations for s in after.values())
+    print(f"  calls per engine {shares}; on each dashboard {[r['calls'] for r in reports]}")
     print(
-        f"  view latency:  p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms "
+        f"  view latency:   p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms "
         f"(engine receipt → dashboard, {len(latencies):,} views, "
         f"mean {statistics.fmean(latencies) if latencies else float('nan'):.0f} ms)"
     )
     print("  CPU per engine: " + ", ".join(f"{c * 100:.0f}%" for c in cpu))
+    dash_cpu = ", ".join(f"{r['cpu'] * 100:.0f}%" for r in reports)
+    print(f"  CPU per dashboard: {dash_cpu}")
+    print("  CPU of the rest: " + ", ".join(f"{n} {c * 100:.0f}%" for n, c in cpu_others.items()))
+    print(f"  (this machine has {os.cpu_count()} cores)")
 
 
 def main() -> None:
@@ -175,7 +220,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=600.0, help="events/s offered")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=5.0)
-    asyncio.run(measure(parser.parse_args()))
+    parser.add_argument("--dashboard", nargs=4, help=argparse.SUPPRESS)  # a child process
+    args = parser.parse_args()
+    if args.dashboard:
+        url, n, settle, seconds = args.dashboard
+        asyncio.run(dashboard_process(url, int(n), float(settle), float(seconds)))
+        return
+    asyncio.run(measure(args))
 
 
 if __name__ == "__main__":
