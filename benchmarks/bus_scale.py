@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import nats
@@ -30,7 +31,7 @@ from _emulator import CLIENT_ID, CLIENT_SECRET, start_emulator
 
 from assist_tui.bus import codec
 from assist_tui.bus.attach_link import NatsLink
-from assist_tui.bus.codec import CallView, EngineStatus
+from assist_tui.bus.codec import EngineStatus
 from assist_tui.bus.server import LocalNatsServer
 from assist_tui.bus.subjects import Subjects
 
@@ -55,10 +56,13 @@ class TimedLink(NatsLink):
 
     def _on_view(self, key: str, value: bytes | None) -> None:
         super()._on_view(key, value)
-        view: CallView | None = self.calls.get(key) if value is not None else None
-        if view is None or not view.content.lines:
+        if value is None:
             return
-        newest = max(line.received_at.timestamp() for line in view.content.lines)
+        # Read here for the measurement only (a dashboard decodes just the call it shows).
+        lines = json.loads(value).get("content", {}).get("lines") or []
+        if not lines:
+            return
+        newest = max(datetime.fromisoformat(line["received_at"]).timestamp() for line in lines)
         if newest > self._newest.get(key, 0.0):
             self._newest[key] = newest
             self.latencies_ms.append((time.time() - newest) * 1000)
@@ -125,6 +129,21 @@ async def engine_statuses(url: str) -> dict[str, EngineStatus]:
         await client.close()
 
 
+async def partitions_per_engine(url: str) -> list[int]:
+    """How many partition leases each engine holds now (from the leases bucket)."""
+    client = await nats.connect(url)
+    try:
+        kv = await client.jetstream().key_value(Subjects(ORG).leases_bucket)
+        owners: dict[str, int] = {}
+        for key in await kv.keys():
+            if key.startswith("p."):
+                owner = json.loads((await kv.get(key)).value or b"{}").get("engine", "?")
+                owners[owner] = owners.get(owner, 0) + 1
+        return sorted(owners.values())
+    finally:
+        await client.close()
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -181,6 +200,7 @@ async def measure(args: argparse.Namespace) -> None:
                     before, t0 = await engine_statuses(url), time.monotonic()
                     await asyncio.sleep(args.seconds)
                     after, elapsed = await engine_statuses(url), time.monotonic() - t0
+                    leases = await partitions_per_engine(url)
                     cpu = [(cpu_seconds(p) - c) / elapsed for p, c in zip(pids, cpu0, strict=True)]
                     cpu_others = {
                         name: (cpu_seconds(pid) - others0[name]) / elapsed
@@ -199,7 +219,8 @@ async def measure(args: argparse.Namespace) -> None:
     )
     print(f"  processed:      {events / elapsed:,.0f} events/s (all engines)")
     shares = sorted(s.conversations for s in after.values())
-    print(f"  calls per engine {shares}; on each dashboard {[r['calls'] for r in reports]}")
+    print(f"  partitions per engine {leases}; calls on each engine's board (live and lingering)")
+    print(f"  {shares}; on each dashboard {[r['calls'] for r in reports]}")
     print(
         f"  view latency:   p50 {pct(latencies, 0.5):.0f} ms, p99 {pct(latencies, 0.99):.0f} ms "
         f"(engine receipt → dashboard, {len(latencies):,} views, "

@@ -83,6 +83,7 @@ class ViewPublisher:
         deleting its view, which the next owner reads to continue the call."""
         key = self._view_keys.pop(conversation_id, None)
         self._content.pop(conversation_id, None)
+        self._checked.pop(conversation_id, None)
         if key is not None:
             self._view_sent.pop(key, None)
 
