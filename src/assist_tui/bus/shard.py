@@ -30,6 +30,7 @@ from assist_tui.engine import action_gate
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.genesys.discovery import transcription_topic
 from assist_tui.genesys.errors import GenesysError
+from assist_tui.model import LiveConversation
 
 if TYPE_CHECKING:
     from assist_tui.bus.commands import CommandResponder
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Restore = Callable[[list[str]], Awaitable[None]]  # newly followed calls: their transcript
+Restore = Callable[[list[LiveConversation]], Awaitable[None]]  # calls taken: their transcript
 
 
 def new_engine_id() -> str:
@@ -110,12 +111,27 @@ class Shard:
         if going:
             await self.let_go(going)
         before = set(follower.following)
-        await follower.rediscover()  # the live calls of the partitions just claimed
+        restored: list[LiveConversation] = []
+        if self.restore is not None:
+            # Each call's transcript so far first, then its live stream: lines stay in
+            # order, and finals the stream repeats are duplicates of restored ones.
+            live = await self.engine.live_conversations()
+            restored = [
+                c
+                for c in live
+                if self.accepts(c.conversation_id)
+                and c.conversation_id not in before
+                and c.conversation_id not in follower.ended
+            ]
+            if restored:
+                await self.restore(restored)
+        await follower.rediscover()  # subscribe the live calls of the partitions claimed
         coming = [c for c in follower.following if c not in before]
-        if coming:
-            self.taken_over += len(coming)
-            if self.restore is not None:
-                await self.restore(coming)
+        for cid in {c.conversation_id for c in restored} - set(follower.following):
+            # ended meanwhile (or not subscribed): not ours to show
+            self.engine.conversations.pop(cid, None)
+            self.engine.board.forget(cid)
+        self.taken_over += len(coming)
         if lost or coming:
             log.info("followed calls: %d handed over, %d taken", len(going), len(coming))
 

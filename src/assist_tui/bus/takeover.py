@@ -23,7 +23,7 @@ from assist_tui.bus.subjects import Subjects
 from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.snapshot import ConversationContent
-from assist_tui.model import UtteranceUpdate
+from assist_tui.model import LiveConversation, UtteranceUpdate
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,15 @@ class ViewsTakeover:
         self.names = names
         self.continued = 0
 
-    async def __call__(self, conversation_ids: list[str]) -> None:
-        for cid in conversation_ids:
-            view = await self._view(cid)
+    async def __call__(self, conversations: list[LiveConversation]) -> None:
+        for call in conversations:
+            cid = call.conversation_id
+            view = await self._view(cid, call.queue_id)
             lines = 0
             if view is not None:  # else a call nobody showed yet: it starts here
                 state = self.engine.state(cid)
                 state.queue_id = state.queue_id or view.row.queue_id
+                state.agent_name = state.agent_name or view.row.agent_name
                 lines = continue_from(state, view.content)
                 state.version += 1
                 self.continued += 1
@@ -88,10 +90,7 @@ class ViewsTakeover:
                 actor="engine",
             )
 
-    async def _view(self, conversation_id: str) -> CallView | None:
-        follower = self.engine.follower
-        known = follower.following.get(conversation_id) if follower else None
-        queue = known.queue_id if known is not None else None
+    async def _view(self, conversation_id: str, queue: str | None) -> CallView | None:
         for key in dict.fromkeys(
             [self.names.key(queue, conversation_id), self.names.key(None, conversation_id)]
         ):
