@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -275,3 +276,39 @@ async def test_ended_calls_and_reopen_over_the_bus(nats_server: str) -> None:
         s.engine.audit.flush()
         reopened = [(c, actor) for c, actor, _ in records(s.audit_path, "conversation_reopened")]
         assert reopened == [(cid, "ana")]
+
+
+def test_embedded_on_a_busy_port_is_one_line_and_status_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--demo", "serve", "--nats-port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"port {port} is in use" in err
+
+
+async def test_ctrl_c_on_embedded_serve_stops_in_order() -> None:
+    """Ctrl-C reaches the whole foreground group; the embedded nats-server, in its own
+    session, outlives the engine's orderly stop (dashboards are told it stopped)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "assist_tui", "--demo", "serve", "--nats-port", "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "ASSIST_TUI_NLP_TRAINED_PIPELINE": ""},
+        start_new_session=True,  # a group of its own, as a terminal's foreground job
+    )  # fmt: skip
+    assert process.stdout is not None
+    first = (await asyncio.wait_for(process.stdout.readline(), 45)).decode()
+    assert "(embedded nats-server, loopback only)" in first, first
+    url = first.split(" on ", 1)[1].split(" ", 1)[0]
+    async with attached(url, "ana") as ana:
+        await until_view(ana, lambda v: v.ready)
+        os.killpg(process.pid, signal.SIGINT)
+        # The engine's status leaves before the server does: "no engine", not "NATS lost".
+        await wait_until(lambda: not ana.engines)
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert b"final:" in out
