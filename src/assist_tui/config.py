@@ -45,6 +45,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+class ExtraClient(_Section):
+    """Another OAuth client of the same org: 20 more channels of 1,000 topics each."""
+
+    client_id: str = Field(description="OAuth client-credentials client id")
+    client_secret: SecretStr = Field(description="OAuth client secret")
+
+
 class GenesysSettings(_Section):
     """Where and how to reach Genesys Cloud."""
 
@@ -55,6 +62,11 @@ class GenesysSettings(_Section):
     login_base_url: str | None = Field(None, description="override the login base URL")
     request_timeout_s: float = Field(10.0, gt=0, le=300, description="timeout of one REST call")
     max_retries: int = Field(4, ge=0, le=20, description="retries of a call answered 429")
+    extra_clients: list[ExtraClient] = Field(
+        default_factory=list,
+        description="more OAuth clients ([[genesys.extra_clients]] client_id, client_secret) "
+        "for channels past the first client's 20",
+    )
 
     @field_validator("region")
     @classmethod
@@ -110,6 +122,13 @@ class StreamSettings(_Section):
         3600.0, ge=0, description="resubscribe when the channel expires within this"
     )
     topics_per_channel: int = Field(1000, ge=1, le=1000, description="platform limit is 1000")
+    max_channels: int = Field(
+        20,
+        ge=1,
+        le=20,
+        description="channels opened per OAuth client (platform limit 20; engines sharing "
+        "one client split it)",
+    )
     open_timeout_s: float = Field(10.0, gt=0, description="WebSocket handshake timeout")
 
 

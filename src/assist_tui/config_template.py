@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
@@ -43,11 +43,19 @@ def _default(info: FieldInfo) -> Any:
     return info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
 
 
+def _tables(info: FieldInfo) -> bool:
+    """Whether the field is a list of sections (written as ``[[section.name]]`` in TOML)."""
+    args = get_args(info.annotation)
+    return bool(args) and isinstance(args[0], type) and issubclass(args[0], BaseModel)
+
+
 def _field_lines(name: str, info: FieldInfo) -> list[str]:
     lines = [f"# {info.description}" if info.description else f"# {name}"]
     value = _default(info)
     if value is None:  # unset by default: shown, commented out
         lines.append(f"# {name} =   (not set by default)")
+    elif value == [] and _tables(info):  # a list of tables: [[section.name]] blocks
+        lines.append(f"# {name} =   (none by default; each one a [[section.{name}]] table)")
     else:
         lines.append(f"{name} = {toml_value(value)}")
     return lines

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from assist_tui import cli_checks
 from assist_tui.bus.errors import BusError
+from assist_tui.bus.shard_cli import shard_arguments, shard_of
 from assist_tui.config import Settings
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def serve_parser(commands: Any, common: Callable[[argparse.ArgumentParser], None
     serve.add_argument(
         "--duration", type=cli_checks.positive_seconds, metavar="SECONDS", help="stop then"
     )
+    shard_arguments(serve)  # bus/shard_cli.py: --shard, --partitions
 
 
 def org_of(args: argparse.Namespace) -> str:
@@ -133,5 +135,6 @@ def run_serve_command(settings: Settings, args: argparse.Namespace) -> int:
             port=args.nats_port,
             interval_s=args.interval,
             duration_s=args.duration,
+            partitions=shard_of(args),
         )
     )

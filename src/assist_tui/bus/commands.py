@@ -77,6 +77,8 @@ class CommandResponder:
         self._subs: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.answered = 0
+        # Several engines (bus/shard_commands.py): the request this one handles, or None.
+        self.share: Callable[[bytes], bytes | None] | None = None
 
     async def start(self) -> None:
         for subject in self.names.command_listeners():
@@ -96,8 +98,14 @@ class CommandResponder:
         task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, msg: Msg) -> None:
+        data = msg.data
+        if self.share is not None:  # several engines: the call's owner answers (shard)
+            mine = self.share(msg.data)
+            if mine is None:
+                return
+            data = mine
         try:
-            result = await self.handle(msg.subject, msg.data, msg.headers)
+            result = await self.handle(msg.subject, data, msg.headers)
             body = reply(True, result)
         except asyncio.CancelledError:
             raise

@@ -79,6 +79,15 @@ class ViewPublisher:
         self._failed: set[str] = set()  # keys whose last put the server refused
         self.puts = 0  # views and alerts put so far (tests, the status line)
 
+    def hand_over(self, conversation_id: str) -> None:
+        """Another engine continues this call (bus/shard.py): forget it here without
+        deleting its view, which the next owner reads to continue the call."""
+        key = self._view_keys.pop(conversation_id, None)
+        self._content.pop(conversation_id, None)
+        self._checked.pop(conversation_id, None)
+        if key is not None:
+            self._view_sent.pop(key, None)
+
     async def run(self) -> None:
         while True:
             started = time.monotonic()

@@ -60,7 +60,12 @@ def default_engine_id() -> str:
 
 @contextlib.asynccontextmanager
 async def serving(
-    settings: Settings, nats_url: str, *, org: str, engine_id: str | None = None
+    settings: Settings,
+    nats_url: str,
+    *,
+    org: str,
+    engine_id: str | None = None,
+    partitions: int | None = None,
 ) -> AsyncIterator[Served]:
     """An engine serving ``org`` on ``nats_url`` until the block ends; then its audit and
     outbox are flushed and closed (the engine's own shutdown) and NATS is drained."""
@@ -95,6 +100,20 @@ async def serving(
                 label=platform.label,
             )
             responder = CommandResponder(engine, client, names)
+            sharding = None
+            if partitions is not None:  # serve --shard: one of several engines (bus/shard.py)
+                from assist_tui.bus.shard import shard_serve
+
+                sharding = await shard_serve(
+                    engine,
+                    client,
+                    names,
+                    engine_id=engine_id,
+                    partitions=partitions,
+                    views=views,
+                    publisher=publisher,
+                    responder=responder,
+                )
             runner = asyncio.create_task(engine.run(), name="engine")
             await responder.start()
             publishing = asyncio.create_task(publisher.run(), name="bus-publisher")
@@ -111,6 +130,8 @@ async def serving(
                     audit_path,
                 )
             finally:
+                if sharding is not None:  # hand every partition over at once
+                    await sharding.stop()
                 await responder.stop()
                 publishing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -167,6 +188,7 @@ async def run_serve(
     interval_s: float = 5.0,
     duration_s: float | None = None,
     out: TextIO = sys.stdout,
+    partitions: int | None = None,
 ) -> int:
     """The ``serve`` command: 0 after Ctrl-C or SIGTERM (audit and outbox flushed)."""
     stop = asyncio.Event()
@@ -177,7 +199,7 @@ async def run_serve(
     try:
         async with (
             nats_for(nats_url, port, data_dir() / "nats") as url,
-            serving(settings, url, org=org) as served,
+            serving(settings, url, org=org, partitions=partitions) as served,
         ):
             embedded = "" if nats_url else " (embedded nats-server, loopback only)"
             print(
@@ -187,6 +209,13 @@ async def run_serve(
                 flush=True,
             )
             print(f"attach with: assist-tui --attach {url} --org {org}", file=out, flush=True)
+            if partitions is not None:
+                print(
+                    f"sharing the org as engine {served.publisher.engine_id}: "
+                    f"{partitions} partitions leased with every `serve --shard` of it",
+                    file=out,
+                    flush=True,
+                )
             await _until_stopped(served, stop, interval_s, duration_s, out)
             print(status_line(served.engine, "final:"), file=out, flush=True)
     finally:

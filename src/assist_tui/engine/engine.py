@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ import httpx
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.engine import gc_policy
+from assist_tui.engine.action_gate import ActionGate, OrderedFinals
 from assist_tui.engine.call_start import CallStarts
 from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.ended_history import ended_page, find_older
@@ -121,6 +122,10 @@ class AssistEngine:
             on_notice=self.notices.append,
         )
         self.deliverer: WebhookDeliverer | None = None
+        # Several engines (bus/once.py): every action once; None in the embedded default.
+        self.action_gate: ActionGate | None = None
+        self.once_finals: OrderedFinals | None = None
+        self.follow_filter: Callable[[str], bool] | None = None  # bus/shard.py: our partitions
         self.webhook_url = settings.webhook.url or (
             f"{platform.emulator.url}/emulator/knowledge" if platform.emulator else None
         )
@@ -172,6 +177,7 @@ class AssistEngine:
             self.settings.discovery,
             conversation_ids=self.follow_ids,
             on_change=self._on_follow_change,
+            accept=self.follow_filter,
         )
         tasks: list[asyncio.Task[Any]] = []
         try:
@@ -195,6 +201,8 @@ class AssistEngine:
                             await task
         finally:
             self.release_held()  # nothing held is lost on shutdown
+            if self.once_finals is not None:
+                await self.once_finals.aclose()
             self.audit.flush()  # the outbox is fed from committed finals only
             self._flush_outbox_now()
             await http.aclose()
@@ -233,6 +241,7 @@ class AssistEngine:
                 http,
                 self.audit,
                 self.held_conversations,
+                gate=self.action_gate,
             )
             tasks.append(asyncio.create_task(self._flush_outbox(), name="engine-outbox"))
             tasks.append(asyncio.create_task(self.deliverer.run(), name="engine-webhook"))

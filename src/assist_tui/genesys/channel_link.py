@@ -31,6 +31,7 @@ from assist_tui.genesys.channels import (
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import SocketFailure, socket_failure
 from assist_tui.genesys.notification_frames import Control, decode_frame
+from assist_tui.genesys.rest import GenesysApi
 from assist_tui.genesys.urls import redact_url
 from assist_tui.model import StreamGap, StreamState, SubscriptionRejected, utc_now
 
@@ -47,9 +48,12 @@ DRAIN_OLD_S = 1.0  # after a handover, frames still on the old socket are read t
 class ChannelLink:
     """One channel and the task that keeps its socket connected."""
 
-    def __init__(self, stream: NotificationStream, info: ChannelInfo) -> None:
+    def __init__(
+        self, stream: NotificationStream, info: ChannelInfo, api: GenesysApi | None = None
+    ) -> None:
         self.stream = stream
         self.info = info
+        self.api = api or stream.api  # the OAuth client whose channel this is
         self.topics: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._last_heartbeat: float | None = None
@@ -72,7 +76,7 @@ class ChannelLink:
         self, method: str, topics: list[str], channel_id: str | None = None
     ) -> list[SubscriptionRejected]:
         return await apply_subscriptions(
-            self.stream, self._subscriptions_path(channel_id), method, topics, self.topics
+            self.stream, self._subscriptions_path(channel_id), method, topics, self.topics, self.api
         )
 
     async def add_topics(self, topics: list[str]) -> list[SubscriptionRejected]:
@@ -100,7 +104,7 @@ class ChannelLink:
         after the new socket connects, so nothing published meanwhile is lost.
         """
         old = self.info.id
-        self.info = await self.stream._create_channel()
+        self.info = await self.stream._create_channel(self.api)
         await self._health(
             StreamState.RECONNECTING,
             f"channel {old} gone ({why}); new channel with {len(self.topics)} topic(s)",
@@ -121,7 +125,7 @@ class ChannelLink:
         if expires is None or expires - utc_now() > margin or not self.topics:
             return
         await self._apply("PUT", sorted(self.topics))
-        listing = await self.stream.api.json("GET", CHANNELS_PATH, what="listing channels")
+        listing = await self.api.json("GET", CHANNELS_PATH, what="listing channels")
         for entity in (listing or {}).get("entities", []) if isinstance(listing, dict) else []:
             if isinstance(entity, dict) and entity.get("id") == self.info.id:
                 self.info.expires = parse_expires(entity.get("expires"))
@@ -136,7 +140,7 @@ class ChannelLink:
     async def _roll_over(self, old_ws: ClientConnection) -> None:
         """Make-before-break to a new channel: connect and subscribe it, then drop the old."""
         old = self.info
-        info = await self.stream._create_channel()
+        info = await self.stream._create_channel(self.api)
         ws = await self._open(info.connect_uri)
         try:
             await self._apply("PUT", sorted(self.topics), channel_id=info.id)
@@ -147,7 +151,7 @@ class ChannelLink:
         self._handover = ws
         self._silence = "channel rolled over"
         with contextlib.suppress(GenesysError):  # the old one expires soon anyway
-            await self.stream.api.request(
+            await self.api.request(
                 "DELETE", self._subscriptions_path(old.id), what="leaving the old channel"
             )
         await old_ws.close()
@@ -234,7 +238,7 @@ class ChannelLink:
 
     async def _exists(self) -> bool:
         try:
-            await self.stream.api.request(
+            await self.api.request(
                 "HEAD", f"{CHANNELS_PATH}/{self.info.id}", what="checking the channel"
             )
         except NotFoundError:
@@ -393,7 +397,7 @@ class ChannelLink:
         elif decoded.control is Control.NO_LONGER_SUBSCRIBED:
             return "channel gone"
         elif decoded.control is Control.TOKEN_REVOKED:
-            self.stream.api.tokens.invalidate()
+            self.api.tokens.invalidate()
             return "token revoked"
         if decoded.events:
             self._prove()  # data through the socket proves it as well as a heartbeat

@@ -12,6 +12,7 @@ from assist_tui.model import SubscriptionRejected
 
 if TYPE_CHECKING:
     from assist_tui.genesys.feed import EventFeed
+    from assist_tui.genesys.rest import GenesysApi
 
 CHANNELS_PATH = "/api/v2/notifications/channels"
 _TRANSCRIPTION = re.compile(r"^v2\.conversations\.(?P<id>[^.]+)\.transcription$")
@@ -40,11 +41,16 @@ def conversations_of(topics: set[str]) -> tuple[str, ...]:
 
 
 async def apply_subscriptions(
-    stream: EventFeed, path: str, method: str, topics: list[str], held: set[str]
+    stream: EventFeed,
+    path: str,
+    method: str,
+    topics: list[str],
+    held: set[str],
+    api: GenesysApi | None = None,
 ) -> list[SubscriptionRejected]:
-    """POST (add) or PUT (replace) ``topics``; update ``held`` with what the platform took
-    and emit (and return) the ones it refused."""
-    answer = await stream.api.json(
+    """POST (add) or PUT (replace) ``topics`` (with ``api``'s client, else the stream's);
+    update ``held`` with what the platform took and emit (and return) the ones it refused."""
+    answer = await (api or stream.api).json(
         method,
         path,
         json=[{"id": t} for t in topics],

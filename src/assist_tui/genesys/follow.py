@@ -49,6 +49,7 @@ class ConversationFollower:
         conversation_ids: list[str] | None = None,
         rediscover_s: float | None = None,
         on_change: Callable[[str, str], None] | None = None,
+        accept: Callable[[str], bool] | None = None,
     ) -> None:
         self.stream = stream
         self.discovery = discovery
@@ -66,6 +67,8 @@ class ConversationFollower:
         self.ended_in_gaps = 0  # conversations found ended by a reconciliation
         # Told ("subscribe" | "unsubscribe", conversation id) after each change.
         self._on_change = on_change or (lambda kind, cid: None)
+        # Follow-all with several engines: only the calls of this engine's partitions.
+        self.accept = accept or (lambda cid: True)
 
     @property
     def follow_all(self) -> bool:
@@ -107,7 +110,9 @@ class ConversationFollower:
         fresh = [
             c
             for c in live
-            if c.conversation_id not in self.following and c.conversation_id not in self.ended
+            if c.conversation_id not in self.following
+            and c.conversation_id not in self.ended
+            and self.accept(c.conversation_id)
         ]
         for conversation in fresh:
             self.following[conversation.conversation_id] = conversation
@@ -180,7 +185,7 @@ class ConversationFollower:
             self.schedule_reconcile()
         elif isinstance(event, ConversationStarted) and self.follow_all:
             cid = event.conversation_id
-            if cid not in self.following and cid not in self.ended:
+            if cid not in self.following and cid not in self.ended and self.accept(cid):
                 self.following[cid] = LiveConversation(
                     conversation_id=cid, queue_id=event.queue_id, agent_name=event.agent_name
                 )

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from assist_tui.config import StreamSettings
 from assist_tui.genesys.channel_link import ChannelLink
 from assist_tui.genesys.channels import CHANNELS_PATH, ChannelInfo, parse_expires
-from assist_tui.genesys.errors import GenesysError, ProtocolError
+from assist_tui.genesys.errors import ProtocolError
 from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.rest import GenesysApi
+from assist_tui.genesys.topic_room import client_for_new_channel, link_with_room, no_room_reason
 from assist_tui.genesys.urls import check_transport
 from assist_tui.model import SubscriptionRejected
 
@@ -39,8 +40,10 @@ class NotificationStream(EventFeed):
         *,
         rng: random.Random | None = None,
         queue_size: int = 10_000,
+        extra_apis: Sequence[GenesysApi] = (),
     ) -> None:
         super().__init__(api, settings, rng=rng, queue_size=queue_size)
+        self.clients = [api, *extra_apis]  # one per OAuth client (topic_room.py)
         self._links: list[ChannelLink] = []
         self._subs_lock = asyncio.Lock()
 
@@ -61,21 +64,31 @@ class NotificationStream(EventFeed):
         async with self._subs_lock:
             pending = [t for t in dict.fromkeys(topics) if t not in self.topics]
             limit = self.settings.topics_per_channel
+            most = min(self.settings.max_channels, MAX_CHANNELS)
             while pending:
-                link = next((lk for lk in self._links if len(lk.topics) < limit), None)
-                if link is None:
-                    if len(self._links) >= MAX_CHANNELS:
-                        raise GenesysError(
-                            f"cannot subscribe {len(pending)} more topic(s): {MAX_CHANNELS} "
-                            f"channels of {limit} topics are the platform's limit"
-                        )
-                    link = ChannelLink(self, await self._create_channel())
+                index = link_with_room(self._links, limit)
+                if index is not None:
+                    link = self._links[index]
+                else:
+                    api = client_for_new_channel(self._links, self.clients, most)
+                    if api is None:  # every client is full: refused, audited, shown
+                        rejected += await self._refuse(pending, limit, most)
+                        break
+                    link = ChannelLink(self, await self._create_channel(api), api)
                     self._links.append(link)
                 room = limit - len(link.topics)
                 batch, pending = pending[:room], pending[room:]
                 rejected += await link.add_topics(batch)
                 link.ensure_running()
         return rejected
+
+    async def _refuse(self, topics: list[str], limit: int, most: int) -> list[SubscriptionRejected]:
+        reason = no_room_reason(len(self.clients), most, limit)
+        log.error("cannot subscribe %d topic(s): %s", len(topics), reason)
+        refused = [SubscriptionRejected(topic=t, reason=reason) for t in topics]
+        for event in refused:
+            await self.emit(event)
+        return refused
 
     async def unsubscribe(self, topics: Iterable[str]) -> None:
         """Remove topics (the platform only replaces whole lists: PUT what remains)."""
@@ -92,8 +105,10 @@ class NotificationStream(EventFeed):
         return max(known) if known else None
 
     # -- REST ------------------------------------------------------------------------------
-    async def _create_channel(self) -> ChannelInfo:
-        body = await self.api.json("POST", CHANNELS_PATH, what="creating a notification channel")
+    async def _create_channel(self, api: GenesysApi | None = None) -> ChannelInfo:
+        body = await (api or self.api).json(
+            "POST", CHANNELS_PATH, what="creating a notification channel"
+        )
         if not isinstance(body, dict) or not body.get("id") or not body.get("connectUri"):
             raise ProtocolError("the channel answer lacks id or connectUri")
         uri = check_transport(str(body["connectUri"]))

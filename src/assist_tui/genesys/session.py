@@ -47,9 +47,24 @@ class GenesysSession:
         self.api = GenesysApi(
             self.http, settings.api_url, self.tokens, max_retries=settings.max_retries
         )
+        # Further OAuth clients of the org: more channels (genesys/topic_room.py).
+        self.extra_apis = [
+            GenesysApi(
+                self.http,
+                settings.api_url,
+                TokenProvider(
+                    self.http,
+                    settings.login_url,
+                    ClientCredentials(extra.client_id, extra.client_secret),
+                    max_retries=settings.max_retries,
+                ),
+                max_retries=settings.max_retries,
+            )
+            for extra in settings.extra_clients
+        ]
 
     def notifications(self, stream_settings: StreamSettings) -> NotificationStream:
-        return NotificationStream(self.api, stream_settings)
+        return NotificationStream(self.api, stream_settings, extra_apis=self.extra_apis)
 
     def open_stream(
         self, stream_settings: StreamSettings, dialect_settings: DialectSettings | None = None

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from assist_tui.audit.store import AuditStore
+from assist_tui.engine.action_gate import PUSH, ActionGate, finish_quietly, skip_reason
 from assist_tui.genesys.errors import (
     ApiError,
     GenesysError,
@@ -46,6 +47,7 @@ class AssistPusher:
         self.in_flight = 0
         self.peak_in_flight = 0
         self.outcomes: dict[str, int] = {}
+        self.gate: ActionGate | None = None  # several engines: each push once (bus/once.py)
 
     async def _agent_participant(self, conversation_id: str) -> tuple[str | None, bool]:
         """The conversation's (latest) agent participant, and whether it has ended.
@@ -120,13 +122,19 @@ class AssistPusher:
 
     async def push(self, suggestion: Suggestion) -> Suggestion:
         """Send one suggestion; return it with its outcome."""
-        async with self._slots:
-            self.in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            try:
-                outcome, detail = await self._deliver(suggestion)
-            finally:
-                self.in_flight -= 1
+        conversation, sid = suggestion.conversation_id, suggestion.suggestion_id
+        skipped = await skip_reason(self.gate, PUSH, conversation, sid)
+        if skipped is not None:
+            outcome, detail = SuggestionOutcome.NOT_SENT, skipped
+        else:
+            async with self._slots:
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                try:
+                    outcome, detail = await self._deliver(suggestion)
+                finally:
+                    self.in_flight -= 1
+            await finish_quietly(self.gate, PUSH, conversation, sid)
         self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
         result = suggestion.model_copy(update={"outcome": outcome, "detail": detail})
         self.audit.append(
@@ -136,7 +144,7 @@ class AssistPusher:
                 "rule": suggestion.rule_id,
                 "title": suggestion.title,
                 "target": self.target,
-                "result": outcome.value,
+                "result": "skipped" if skipped is not None else outcome.value,
                 "detail": detail,
             },
             conversation=suggestion.conversation_id,

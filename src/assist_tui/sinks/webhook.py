@@ -23,6 +23,7 @@ import httpx
 
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import WebhookSettings
+from assist_tui.engine.action_gate import WEBHOOK, ActionGate, GateUnavailable, Go, finish_quietly
 from assist_tui.genesys.http_errors import retry_after_seconds
 from assist_tui.sinks.outbox import Outbox, OutboxItem
 
@@ -52,6 +53,7 @@ class WebhookDeliverer:
         held: Callable[[], set[str]],
         *,
         rng: random.Random | None = None,
+        gate: ActionGate | None = None,
     ) -> None:
         if not settings.url:
             raise ValueError("the knowledge webhook has no URL")
@@ -63,6 +65,8 @@ class WebhookDeliverer:
         self.audit = audit
         self.held = held
         self._rng = rng or random.Random()
+        self.gate = gate  # several engines: each final posted once (bus/once.py)
+        self.skipped = 0
         self.delivered = 0
         self.failed = 0
         self.retries = 0
@@ -165,6 +169,33 @@ class WebhookDeliverer:
     async def _deliver(self, item: OutboxItem) -> tuple[int, str, float, str | None]:
         """Send one record; return its outcome for ``Outbox.settle``."""
         attempt = item.attempts + 1
+        if self.gate is not None:
+            settled = await self._once(item, attempt)
+            if settled is not None:
+                return settled
+        outcome = await self._post(item, attempt)
+        if outcome[1] != "pending":
+            await finish_quietly(self.gate, WEBHOOK, item.conversation, item.key)
+        return outcome
+
+    async def _once(
+        self, item: OutboxItem, attempt: int
+    ) -> tuple[int, str, float, str | None] | None:
+        """Across engines: None to post it here, else its outcome (skipped, or wait)."""
+        assert self.gate is not None
+        try:
+            verdict = await self.gate.begin(WEBHOOK, item.conversation, item.key)
+        except GateUnavailable as exc:
+            return self._retry(item, attempt, f"exactly-once store unreachable ({exc})", 1.0)
+        if verdict.go is Go.SKIP:
+            self.skipped += 1
+            self._audit(item, "skipped", None, attempt, f"already posted by engine {verdict.by}")
+            return (item.id, "skipped", 0.0, None)
+        if verdict.go is Go.WAIT:  # another live engine is posting it: look again soon
+            return (item.id, "pending", time.time() + 1.0, f"being posted by {verdict.by}")
+        return None
+
+    async def _post(self, item: OutboxItem, attempt: int) -> tuple[int, str, float, str | None]:
         try:
             # Encoded here (compact) rather than by httpx: a third of the client's cost.
             response = await self.http.post(

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from assist_tui.engine.engine import AssistEngine
 
 NLP_BATCH = 64
+SUGGESTION_IDS = uuid.UUID("5f0b8d7e-3c1a-4e55-9a57-2d1f4f6b9c10")  # namespace of uuid5 ids
 NLP_SLICE_S = 0.004  # the longest the NLP stage may hold the event loop at once
+
+
+def suggestion_id(conversation_id: str, utterance_id: str, hit: KeywordHit) -> str:
+    """The same on every engine for the same hit: two engines that both see a final (a
+    handover) name its suggestion alike, so it is pushed once (bus/once.py)."""
+    name = f"{conversation_id}/{utterance_id}/{hit.rule_id}/{hit.matched.lower()}"
+    return str(uuid.uuid5(SUGGESTION_IDS, name))
 
 
 class KeywordStage:
@@ -129,7 +137,7 @@ class KeywordStage:
         )
         if rule and rule.suggestion and self.engine.settings.push.enabled and not state.inactive:
             suggestion = Suggestion(
-                suggestion_id=str(uuid.uuid4()),
+                suggestion_id=suggestion_id(state.conversation_id, update.utterance_id, hit),
                 conversation_id=state.conversation_id,
                 rule_id=rule.id,
                 title=rule.suggestion.title,

@@ -5,9 +5,11 @@ subscriptions (``subscription_rejected``), calls starting and ending (``conversa
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from assist_tui.genesys.topic_room import NO_ROOM
 from assist_tui.model import (
     AudioMetrics,
     ConversationEnded,
@@ -22,6 +24,8 @@ from assist_tui.model import (
     UtteranceUpdate,
 )
 
+NO_ROOM_NOTICE_S = 60.0  # "channels full" is said at most this often (each call is audited)
+
 if TYPE_CHECKING:
     from assist_tui.engine.engine import AssistEngine
 
@@ -31,6 +35,7 @@ class StreamEventStage:
 
     def __init__(self, engine: AssistEngine) -> None:
         self.engine = engine
+        self._no_room_said = -NO_ROOM_NOTICE_S
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         """Event type -> the stage method that takes it: one line per kind of event."""
@@ -91,9 +96,15 @@ class StreamEventStage:
             },
             actor="stream",
         )
+        if event.reason.startswith(NO_ROOM):  # every channel of every client is full
+            now = time.monotonic()
+            if now - self._no_room_said >= NO_ROOM_NOTICE_S:
+                self._no_room_said = now
+                self.engine.notices.append(f"calls not followed: {event.reason}")
 
     def on_conversation_started(self, event: ConversationStarted) -> None:
-        if self.engine.follower is None or self.engine.follower.follow_all:
+        follower = self.engine.follower
+        if follower is None or (follower.follow_all and follower.accept(event.conversation_id)):
             started = self.engine.state(event.conversation_id)
             started.queue_id = started.queue_id or event.queue_id
             started.agent_name = started.agent_name or event.agent_name

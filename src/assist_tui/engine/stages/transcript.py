@@ -132,9 +132,12 @@ class TranscriptStage:
                 language=update.language,
                 received_at=update.received_at.isoformat(),
             )
-        self.engine.audit.append(
-            "final_utterance", data, conversation=state.conversation_id, actor="pipeline"
-        )
+        if self.engine.once_finals is not None:  # several engines: audited once (bus/once.py)
+            self.engine.once_finals.offer(state.conversation_id, data)
+        else:
+            self.engine.audit.append(
+                "final_utterance", data, conversation=state.conversation_id, actor="pipeline"
+            )
         if update.speaker.value in self.engine._speakers:
             self.engine._nlp_queue.put_nowait((state, line, update))
         self.engine.board.on_final(update, line.text, line.latency_ms)

@@ -1,0 +1,110 @@
+"""A call taken over from another engine continues where it was: its transcript so far,
+its keyword hits and suggestions come from the views KV (the last view the previous owner
+published), so the board shows the whole call and finals already done are not done again.
+
+The views KV rather than the platform: Genesys has no transcript of a live call to look
+up (the recorded transcript comes minutes after the call ends), and the view is at most
+one publishing round (a quarter of a second) behind what the previous owner had.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import nats.errors
+import nats.js.errors
+from nats.js.kv import KeyValue
+from pydantic import ValidationError
+
+from assist_tui.bus import codec
+from assist_tui.bus.codec import CallView, CodecError
+from assist_tui.bus.subjects import Subjects
+from assist_tui.engine.conversation import ConversationState
+from assist_tui.engine.engine import AssistEngine
+from assist_tui.engine.snapshot import ConversationContent
+from assist_tui.model import LiveConversation, UtteranceUpdate
+
+log = logging.getLogger(__name__)
+
+
+def continue_from(state: ConversationState, content: ConversationContent) -> int:
+    """Give ``state`` the finals, hits and suggestions of ``content``; return the lines."""
+    restored = 0
+    for line in content.lines:
+        if not line.is_final or line.kind != "utterance":
+            continue
+        try:
+            update = UtteranceUpdate(
+                conversation_id=state.conversation_id,
+                utterance_id=line.utterance_id,
+                speaker=line.speaker,
+                text=line.text,
+                confidence=line.confidence,
+                is_final=True,
+                offset_ms=line.offset_ms,
+                duration_ms=line.duration_ms,
+                received_at=line.received_at,
+            )
+        except ValidationError:
+            continue
+        if state.apply(update, line.text, line.redacted).new_final:
+            restored += 1
+    known = {(h.utterance_id, h.rule_id) for h in state.hits}
+    now = time.monotonic()
+    for hit in content.hits:
+        if (hit.utterance_id, hit.rule_id) not in known:
+            state.add_hit(hit)
+            state.cooldowns[hit.rule_id] = now  # the agent just saw it: not again at once
+    for suggestion in content.suggestions:
+        if suggestion.suggestion_id not in state.suggestions:
+            state.put_suggestion(suggestion)
+    return restored
+
+
+class ViewsTakeover:
+    """``restore`` for ``Shard``: reads each newly followed call's view and continues it."""
+
+    def __init__(self, engine: AssistEngine, views: KeyValue, names: Subjects) -> None:
+        self.engine = engine
+        self.views = views
+        self.names = names
+        self.continued = 0
+
+    async def __call__(self, conversations: list[LiveConversation]) -> None:
+        for call in conversations:
+            cid = call.conversation_id
+            view = await self._view(cid, call.queue_id)
+            lines = 0
+            if view is not None:  # else a call nobody showed yet: it starts here
+                state = self.engine.state(cid)
+                state.queue_id = state.queue_id or view.row.queue_id
+                state.agent_name = state.agent_name or view.row.agent_name
+                lines = continue_from(state, view.content)
+                state.version += 1
+                self.continued += 1
+            self.engine.audit.append(
+                "taken_over",
+                {"lines": lines, "view": view is not None},
+                conversation=cid,
+                actor="engine",
+            )
+
+    async def _view(self, conversation_id: str, queue: str | None) -> CallView | None:
+        for key in dict.fromkeys(
+            [self.names.key(queue, conversation_id), self.names.key(None, conversation_id)]
+        ):
+            try:
+                entry = await self.views.get(key)
+            except (nats.js.errors.KeyNotFoundError, nats.js.errors.KeyDeletedError):
+                continue
+            except nats.errors.Error as exc:
+                log.warning("reading the view of %s: %s", conversation_id, exc)
+                return None
+            try:
+                view: CallView = codec.decode(CallView, entry.value or b"")
+            except CodecError as exc:
+                log.warning("the view of %s cannot be read: %s", conversation_id, exc)
+                return None
+            return view
+        return None
