@@ -114,6 +114,16 @@ async def serving(
                     publisher=publisher,
                     responder=responder,
                 )
+            frames = None
+            if settings.record.enabled:  # the kept stream: replay --nats --from (bus/frames.py)
+                from assist_tui.bus.frames import tap_frames
+
+                try:
+                    frames = await tap_frames(engine, client, org, settings.record, platform.source)
+                except Exception as exc:  # e.g. a server whose JetStream has no room
+                    raise ServeError(
+                        f"cannot keep the stream on NATS at {nats_url}: {exc}"
+                    ) from None
             runner = asyncio.create_task(engine.run(), name="engine")
             await responder.start()
             publishing = asyncio.create_task(publisher.run(), name="bus-publisher")
@@ -139,6 +149,8 @@ async def serving(
                 runner.cancel()  # the engine flushes its audit and outbox as it stops
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
+                if frames is not None:
+                    await frames.close()
                 with contextlib.suppress(Exception):  # dashboards learn at once it stopped
                     await engines.delete(token(engine_id))
     finally:
