@@ -39,7 +39,6 @@ from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
 from assist_tui.engine.redaction import Redactor
-from assist_tui.engine.restore import restore_lines
 from assist_tui.engine.rules import load_rules
 from assist_tui.engine.stage_guard import StageGuard
 from assist_tui.engine.stages.audio import AudioStage
@@ -48,6 +47,7 @@ from assist_tui.engine.stages.keywords import KeywordStage
 from assist_tui.engine.stages.runner import BoardStages
 from assist_tui.engine.stages.stream_events import StreamEventStage
 from assist_tui.engine.stages.transcript import TranscriptStage
+from assist_tui.engine.startup import start_stages
 from assist_tui.engine.tap import EventTap
 from assist_tui.genesys.discovery import discover_live, transcription_topic
 from assist_tui.genesys.feed import EventFeed
@@ -183,7 +183,7 @@ class AssistEngine:
         try:
             async with stream:
                 try:
-                    await self._start_stages(stream, http, tasks)
+                    await start_stages(self, stream, http, tasks)
                     self.ready.set()
                     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
                     for task in done:
@@ -207,44 +207,6 @@ class AssistEngine:
             self._flush_outbox_now()
             await http.aclose()
             self.audit.flush()
-
-    async def _start_stages(
-        self, stream: EventFeed, http: httpx.AsyncClient, tasks: list[asyncio.Task[Any]]
-    ) -> None:
-        assert self.follower is not None
-        await self.follower.start()
-        if not self.follower.follow_all:
-            for cid in self.follower.following:
-                self.state(cid)
-                self._audit_command("subscribe", cid, actor="engine")
-                self.platform_insights.follow(stream, cid)
-                self.starts.fill(cid)
-        # After a restart (a killed engine), what was shown comes back from the audit.
-        restored = [self.state(cid) for cid in self.follower.following]
-        lookback = timedelta(hours=self.settings.discovery.lookback_hours)
-        self.guard.call("restore", restore_lines, self.audit, restored, lookback, default=0)
-        tasks += [
-            asyncio.create_task(self._consume(stream), name="engine-consume"),
-            asyncio.create_task(self._nlp_worker(), name="engine-nlp"),
-            asyncio.create_task(
-                self.audit.run_flusher(self.settings.audit.flush_interval_s), name="engine-audit"
-            ),
-            asyncio.create_task(self.audio.poll_media(), name="engine-media"),
-            asyncio.create_task(self._release_held_periodically(), name="engine-hold"),
-            asyncio.create_task(self._board_ticks(), name="engine-board"),
-        ]
-        if self.outbox is not None and self.webhook_url:
-            self._flush_outbox_now()  # finals a killed run audited but did not enqueue
-            self.deliverer = WebhookDeliverer(
-                self.outbox,
-                self.settings.webhook.model_copy(update={"url": self.webhook_url}),
-                http,
-                self.audit,
-                self.held_conversations,
-                gate=self.action_gate,
-            )
-            tasks.append(asyncio.create_task(self._flush_outbox(), name="engine-outbox"))
-            tasks.append(asyncio.create_task(self.deliverer.run(), name="engine-webhook"))
 
     # -- commands (the engine API) ----------------------------------------------------------
     async def subscribe(
