@@ -9,7 +9,7 @@ import logging
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError
+from nats.js.errors import BucketNotFoundError, NoKeysError
 from nats.js.kv import KeyValue
 
 from assist_tui.bus.errors import BusUnavailable
@@ -67,3 +67,15 @@ async def bucket(js: JetStreamContext, name: str, *, ttl_s: float | None = None)
         return await js.key_value(name)
     except BucketNotFoundError:
         return await js.create_key_value(bucket=name, ttl=ttl_s, history=1)
+
+
+async def clear_bucket(kv: KeyValue) -> int:
+    """Delete every key of ``kv`` (how many). A lone engine starting over clears what a
+    killed predecessor left, so no dashboard shows a call or alert nobody follows."""
+    try:
+        keys = await kv.keys()
+    except NoKeysError:
+        return 0
+    for key in keys:
+        await kv.delete(key)
+    return len(keys)

@@ -23,7 +23,7 @@ from nats.aio.client import Client
 
 from assist_tui.audit.opening import open_store
 from assist_tui.bus.commands import CommandResponder
-from assist_tui.bus.connection import bucket, connect
+from assist_tui.bus.connection import bucket, clear_bucket, connect
 from assist_tui.bus.errors import BusUnavailable, ServeError
 from assist_tui.bus.publisher import ViewPublisher
 from assist_tui.bus.server import LocalNatsServer, NatsServerMissing
@@ -85,6 +85,9 @@ async def serving(
             alerts = await bucket(js, names.alerts_bucket)
             engines = await bucket(js, names.engines_bucket, ttl_s=ENGINE_STATUS_TTL_S)
             await bucket(js, names.presence_bucket, ttl_s=PRESENCE_TTL_S)
+            if partitions is None:  # the org's only engine: nothing a killed one left stays
+                for kv in (views, alerts):
+                    await clear_bucket(kv)
         except Exception as exc:  # e.g. a server without JetStream
             raise ServeError(f"NATS at {nats_url} has no usable JetStream: {exc}") from None
         async with open_platform(settings) as platform:
