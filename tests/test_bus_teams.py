@@ -222,7 +222,11 @@ async def scoped(tmp_path: Path) -> AsyncIterator[Scoped]:
 async def test_a_wrong_password_is_refused(scoped: Scoped) -> None:
     with pytest.raises(nats.errors.Error, match=r"[Aa]uthorization"):
         await nats.connect(
-            scoped.url, user="ana", password="wrong", allow_reconnect=False, max_reconnect_attempts=0
+            scoped.url,
+            user="ana",
+            password="wrong",
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
         )
 
 

@@ -28,9 +28,7 @@ class TeamSettings(BaseModel):
         default_factory=list,
         description="queue names, resolved to ids by the platform (Billing, Tech Support)",
     )
-    unassigned: bool = Field(
-        False, description="also see calls whose queue is not known (yet)"
-    )
+    unassigned: bool = Field(False, description="also see calls whose queue is not known (yet)")
 
     @field_validator("supervisors")
     @classmethod

@@ -117,9 +117,11 @@ def build_users(
 
 
 def _subjects(items: list[str] | None) -> str:
-    return '">"' if items is None else "[\n" + "".join(
-        f"          {json.dumps(item)}\n" for item in items
-    ) + "        ]"
+    return (
+        '">"'
+        if items is None
+        else "[\n" + "".join(f"          {json.dumps(item)}\n" for item in items) + "        ]"
+    )
 
 
 def render(users: list[NatsUser], names: Subjects, *, teams: dict[str, list[str]]) -> str:
