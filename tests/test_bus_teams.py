@@ -303,3 +303,49 @@ async def test_lee_sees_his_queue_and_the_engine_sees_all(scoped: Scoped) -> Non
     engine_views = await scoped.engine.jetstream().key_value(NAMES.views_bucket)
     for key in ("q1.c-1", "q2.c-2"):
         assert (await engine_views.get(key)).value  # full rights: every queue
+
+
+# -- the command ------------------------------------------------------------------------------
+def test_nats_config_command_resolves_names_and_prints_passwords_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assist_tui.cli import main
+    from assist_tui.emulator.scenarios import QUEUE_IDS
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[teams.billing]\nsupervisors = ["ana"]\nqueue_names = ["Billing"]\n'
+        '[teams.support]\nsupervisors = ["lee"]\nqueues = ["q.2"]\nunassigned = true\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "nats.conf"
+    assert main(["nats-config", "--config", str(config), "--output", str(out), "--org", "a.b"]) == 0
+    printed = capsys.readouterr().out
+    text = out.read_text()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    billing = QUEUE_IDS["Billing"]
+    assert f'"$KV.assist_a_b_views.{billing}.>"' not in text  # reads go through the API only
+    assert f'"$JS.API.DIRECT.GET.KV_assist_a_b_views.$KV.assist_a_b_views.{billing}.>"' in text
+    assert '"assist.a_b.q.q_2.cmd.*"' in text and '"assist.a_b.q._none.cmd.*"' in text
+    for user in ("assist-engine", "ana", "lee"):
+        line = next(row for row in printed.splitlines() if row.split()[:1] == [user])
+        password = line.split()[1]
+        assert f'password: "{password}"' in text  # the one printed is the one the server has
+    assert f"sees: Billing ({billing})" in printed and "sees: _none, q_2" in printed
+    assert main(["nats-config", "--config", str(config), "--output", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_nats_config_command_explains_missing_teams_and_unknown_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assist_tui.cli import main
+
+    config = tmp_path / "c.toml"
+    config.write_text("", encoding="utf-8")
+    out = tmp_path / "nats.conf"
+    assert main(["nats-config", "--config", str(config), "--output", str(out)]) == 2
+    assert "no [teams]" in capsys.readouterr().err and not out.exists()
+    config.write_text('[teams.t]\nsupervisors = ["ana"]\nqueue_names = ["Biling"]\n')
+    assert main(["nats-config", "--config", str(config), "--output", str(out)]) == 2
+    assert "did you mean 'Billing'?" in capsys.readouterr().err and not out.exists()
