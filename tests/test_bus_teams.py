@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -22,7 +23,7 @@ from assist_tui.bus.nats_config import (
     write_private,
 )
 from assist_tui.bus.scope import Scope, ScopeError, TeamScopes
-from assist_tui.bus.scoped_watch import watch_queue
+from assist_tui.bus.scoped_watch import named_consumers, watch_filters
 from assist_tui.bus.server import LocalNatsServer
 from assist_tui.bus.subjects import NO_QUEUE, Subjects
 from assist_tui.config import ConfigError, config_template, load_settings
@@ -240,32 +241,60 @@ async def test_ana_reads_her_queue_and_is_denied_another_kv_get(scoped: Scoped) 
     assert scoped.denied(f"$JS.API.DIRECT.GET.KV_{NAMES.views_bucket}.$KV.{NAMES.views_bucket}.q2.")
 
 
+async def collect(bucket: Any, filters: list[str], into: list[Any]) -> None:
+    async for entry in watch_filters(bucket, filters):
+        into.append(None if entry is None else (entry.key, entry.value))
+
+
+async def wait_until(check: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("not within 10 s")
+
+
 async def test_ana_watches_her_queue_and_is_denied_another(scoped: Scoped) -> None:
     ana = await scoped.connect("ana")
-    seen: dict[str, bytes | None] = {}
-    arrived = asyncio.Event()
-
-    async def on_entry(key: str, value: bytes | None) -> None:
-        seen[key] = value
-        arrived.set()
-
     js = ana.jetstream(timeout=DENIED_TIMEOUT_S)
-    await watch_queue(js, NAMES.views_bucket, "q1", on_entry)
-    await asyncio.wait_for(arrived.wait(), 10)
-    assert seen == {"q1.c-1": b'{"view": "ana can read this"}'}  # the late joiner's state
-    with pytest.raises(nats.errors.TimeoutError):
-        await watch_queue(js, NAMES.views_bucket, "q2", on_entry)
-    assert scoped.denied(f"$JS.API.CONSUMER.CREATE.KV_{NAMES.views_bucket}.")
-    # An unscoped watch (nats-py's own, an unnamed consumer) is denied as well.
-    with pytest.raises(nats.errors.TimeoutError):
-        await (await js.key_value(NAMES.views_bucket)).watch(">")
-    # Changes keep coming on her queue, never from the other.
-    engine_views = await scoped.engine.jetstream().key_value(NAMES.views_bucket)
-    arrived.clear()
-    await engine_views.put(NAMES.key("q2", "c-3"), b"not for ana")
-    await engine_views.delete(NAMES.key("q1", "c-1"))
-    await asyncio.wait_for(arrived.wait(), 10)
-    assert seen == {"q1.c-1": None}
+    views = await js.key_value(NAMES.views_bucket)
+    seen: list[Any] = []
+    task = asyncio.create_task(collect(views, ["q1.>"], seen))
+    try:
+        await wait_until(lambda: None in seen)
+        assert seen == [("q1.c-1", b'{"view": "ana can read this"}'), None]  # a late joiner
+        with pytest.raises(nats.errors.TimeoutError):
+            await named_consumers(views).watch("q2.>")
+        assert scoped.denied(f"$JS.API.CONSUMER.CREATE.KV_{NAMES.views_bucket}.")
+        # nats-py's own watch (an unnamed consumer, the unfiltered API subject): denied.
+        with pytest.raises(nats.errors.TimeoutError):
+            await views.watch("q1.>")
+        # Changes keep coming on her queue, never from the other.
+        engine_views = await scoped.engine.jetstream().key_value(NAMES.views_bucket)
+        await engine_views.put(NAMES.key("q2", "c-3"), b"not for ana")
+        await engine_views.delete(NAMES.key("q1", "c-1"))
+        await wait_until(lambda: len(seen) == 3)
+        assert seen[2][0] == "q1.c-1" and seen[2][1] == b""  # deleted
+    finally:
+        task.cancel()
+
+
+async def test_watches_of_several_queues_merge_with_one_end_of_history(scoped: Scoped) -> None:
+    views = await scoped.engine.jetstream().key_value(NAMES.views_bucket)
+    seen: list[Any] = []
+    task = asyncio.create_task(collect(views, ["q1.>", "q2.>"], seen))
+    nothing: list[Any] = []
+    none_task = asyncio.create_task(collect(views, [], nothing))
+    try:
+        await wait_until(lambda: None in seen and nothing == [None])
+        assert sorted(seen[:2]) == [
+            ("q1.c-1", b'{"view": "ana can read this"}'),
+            ("q2.c-2", b'{"view": "only lee can"}'),
+        ]
+        assert seen[2:] == [None]
+    finally:
+        task.cancel()
+        none_task.cancel()
 
 
 async def test_ana_commands_her_queue_and_is_denied_another(scoped: Scoped) -> None:

@@ -1,59 +1,86 @@
-"""KV reads a scoped supervisor is allowed: one filtered watch per queue, gets by direct get.
+"""KV watches a scoped supervisor is allowed: one filtered watch per queue, merged.
 
 nats-py's ``KeyValue.watch`` creates an unnamed consumer, whose create request goes to the
 unfiltered ``$JS.API.CONSUMER.CREATE.<stream>`` subject: a server that scopes supervisors by
 queue must deny that. A consumer with a name is created on
-``$JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>``, which permissions can match per queue.
+``$JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>``, which permissions can match per queue;
+so the watches here name theirs, and otherwise behave exactly as nats-py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.kv import KV_DEL, KV_OP, KV_PURGE
+from nats.js.api import ConsumerConfig
+from nats.js.kv import KeyValue
 from nats.nuid import NUID
 
-KvCallback = Callable[[str, bytes | None], Awaitable[None]]  # key, value (None: deleted)
-
 _nuid = NUID()
-INACTIVE_S = 300.0  # the server drops a watch's consumer this long after its client
+_DONE = object()  # one watcher has delivered what the bucket held
 
 
-def kv_stream(bucket: str) -> str:
-    return f"KV_{bucket}"
+class _NamedConsumers:
+    """A JetStream context whose subscriptions create named consumers (filtered API)."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._js, name)
+
+    async def subscribe(self, subject: str, **kwargs: Any) -> Any:
+        if kwargs.get("config") is None:
+            kwargs["config"] = ConsumerConfig(name=_nuid.next().decode())
+        return await self._js.subscribe(subject, **kwargs)
 
 
-async def watch_queue(
-    js: JetStreamContext, bucket: str, queue_token: str, on_entry: KvCallback
-) -> Subscription:
-    """Watch every key of ``bucket`` under ``<queue_token>.`` (``>``: every key): the
-    current values first (last per key), then every change; a deleted key comes as None."""
-    prefix = f"$KV.{bucket}."
-
-    async def deliver(msg: Msg) -> None:
-        deleted = (msg.headers or {}).get(KV_OP) in (KV_DEL, KV_PURGE)
-        await on_entry(msg.subject[len(prefix) :], None if deleted else msg.data)
-
-    everything = queue_token == ">"  # noqa: S105 - a subject wildcard, not a secret
-    pattern = ">" if everything else f"{queue_token}.>"
-    return await js.subscribe(
-        f"{prefix}{pattern}",
-        stream=kv_stream(bucket),
-        cb=deliver,
-        ordered_consumer=True,
-        deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
-        inactive_threshold=INACTIVE_S,
-        # Named: created on the filtered API subject a scoped user is allowed.
-        config=ConsumerConfig(name=_nuid.next().decode()),
+def named_consumers(bucket: KeyValue) -> KeyValue:
+    """``bucket`` whose watches a scoped user may create (same bucket, same semantics)."""
+    return KeyValue(
+        name=bucket._name,
+        stream=bucket._stream,
+        pre=bucket._pre,
+        js=_NamedConsumers(bucket._js),  # type: ignore[arg-type]
+        direct=bucket._direct,
     )
 
 
-async def watch_queues(
-    js: JetStreamContext, bucket: str, queue_tokens: list[str], on_entry: KvCallback
-) -> list[Subscription]:
-    """One watch per queue token (``Scope.key_filters`` without the ``.>``)."""
-    return [await watch_queue(js, bucket, token, on_entry) for token in queue_tokens]
+async def watch_filters(bucket: KeyValue, filters: list[str]) -> AsyncIterator[Any]:
+    """Entries of every key matching any of ``filters`` (``Scope.key_filters``), as
+    ``KeyValue.watch`` gives them: what the bucket holds, then ``None`` once (all of it
+    delivered), then every change. ``[">"]`` is one plain watch; ``[]`` sees nothing."""
+    if filters == [">"]:
+        async for entry in await bucket.watchall():
+            yield entry
+        return
+    scoped = named_consumers(bucket)
+    merged: asyncio.Queue[Any] = asyncio.Queue()
+    watchers = [await scoped.watch(pattern) for pattern in filters]
+
+    async def pump(watcher: Any) -> None:
+        async for entry in watcher:
+            await merged.put(_DONE if entry is None else entry)
+
+    tasks = [asyncio.create_task(pump(w), name="kv-scoped-watch") for w in watchers]
+    pending = len(watchers)
+    try:
+        if pending == 0:
+            yield None
+        while True:
+            item = await merged.get()
+            if item is _DONE:
+                pending -= 1
+                if pending == 0:
+                    yield None
+                continue
+            yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        for watcher in watchers:
+            with contextlib.suppress(Exception):
+                await watcher.stop()
