@@ -83,4 +83,4 @@ async def watch_filters(bucket: KeyValue, filters: list[str]) -> AsyncIterator[A
             task.cancel()
         for watcher in watchers:
             with contextlib.suppress(Exception):
-                await watcher.stop()
+                await watcher.stop()  # type: ignore[no-untyped-call]
