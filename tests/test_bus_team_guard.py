@@ -109,3 +109,33 @@ async def test_live_listings_are_cut_and_remembered_for_subscribe(engine: Assist
     guard.check("subscribe", {"conversation_ids": ["never-listed", "new-3"]}, "tom")
     rows = take_view(engine, None).rows or ()
     assert [row.conversation_id for row in guard.rows_for("ana", list(rows))] == [BILLING]
+
+
+async def test_the_guard_resolves_queue_names_through_the_platform(tmp_path: Path) -> None:
+    from assist_tui.audit.store import AuditStore
+    from assist_tui.bus.scope import ScopeError
+    from assist_tui.bus.team_guard import guard_for
+    from assist_tui.config import Settings
+    from assist_tui.emulator.scenarios import QUEUE_IDS
+    from assist_tui.platform import open_platform
+
+    from .conftest import emulator_settings
+
+    def settings(names: list[str]) -> Settings:
+        return Settings.model_validate(
+            {
+                "demo": True,
+                "emulator": emulator_settings().model_dump(),
+                "teams": {"billing": {"supervisors": ["ana"], "queue_names": names}},
+            }
+        )
+
+    async with open_platform(settings(["Billing", "payments"])) as platform:
+        audit = AuditStore(tmp_path / "audit.sqlite3")
+        engine = AssistEngine(settings(["Billing", "payments"]), platform, audit=audit)
+        guard = await guard_for(engine)
+        assert guard.scope("ana").tokens == {QUEUE_IDS["Billing"], QUEUE_IDS["Payments"]}
+        engine.settings = settings(["Biling"])
+        with pytest.raises(ScopeError, match="did you mean 'Billing'"):
+            await guard_for(engine)
+        audit.close()

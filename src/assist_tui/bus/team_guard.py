@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from assist_tui.bus.scope import Scope, TeamScopes
+from assist_tui.bus.scope import Scope, TeamScopes, needs_names
 from assist_tui.bus.subjects import queue_token
 
 if TYPE_CHECKING:
@@ -24,6 +24,18 @@ KNOWN_KEPT = 20_000  # queues remembered from live listings (for a later subscri
 
 class OutsideTeams(Exception):
     """The actor's teams do not include the call's queue; the message is for a person."""
+
+
+async def guard_for(engine: AssistEngine) -> TeamGuard:
+    """The guard of the engine's ``[teams]``: queue names looked up once, through the
+    platform the engine uses (``ScopeError`` names an unknown one)."""
+    teams = engine.settings.teams
+    directory: dict[str, str] = {}
+    if needs_names(teams):
+        from assist_tui.genesys.queues import queue_directory
+
+        directory = await queue_directory(engine.platform.session.api)
+    return TeamGuard(engine, TeamScopes(teams, directory))
 
 
 class TeamGuard:
