@@ -299,14 +299,22 @@ async def test_watches_of_several_queues_merge_with_one_end_of_history(scoped: S
 
 async def test_ana_commands_her_queue_and_is_denied_another(scoped: Scoped) -> None:
     ana = await scoped.connect("ana")
-    mine = NAMES.command("pause", "q1")
+    mine = NAMES.supervisor_command("pause", "ana", "q1")
     reply = await ana.request(mine, b"{}", timeout=5)
     assert mine.encode() in reply.data
-    org_wide = await ana.request(NAMES.command("live"), b"{}", timeout=5)
+    org_wide = await ana.request(NAMES.supervisor_command("live", "ana"), b"{}", timeout=5)
     assert b'"ok": true' in org_wide.data
-    with pytest.raises(nats.errors.TimeoutError):
-        await ana.request(NAMES.command("pause", "q2"), b"{}", timeout=DENIED_TIMEOUT_S)
-    assert scoped.denied(NAMES.command("pause", "q2"))
+    refused = [
+        NAMES.supervisor_command("pause", "ana", "q2"),  # another queue
+        NAMES.supervisor_command("pause", "lee", "q1"),  # as somebody else
+        NAMES.supervisor_command("live", "lee"),
+        NAMES.command("pause", "q1"),  # without a name: the engine's own
+        NAMES.command("live"),
+    ]
+    for subject in refused:
+        with pytest.raises(nats.errors.TimeoutError):
+            await ana.request(subject, b"{}", timeout=DENIED_TIMEOUT_S)
+        assert scoped.denied(subject), subject
 
 
 async def test_ana_cannot_read_other_replies_or_raw_stream_gets(scoped: Scoped) -> None:
@@ -355,7 +363,8 @@ def test_nats_config_command_resolves_names_and_prints_passwords_once(
     billing = QUEUE_IDS["Billing"]
     assert f'"$KV.assist_a_b_views.{billing}.>"' not in text  # reads go through the API only
     assert f'"$JS.API.DIRECT.GET.KV_assist_a_b_views.$KV.assist_a_b_views.{billing}.>"' in text
-    assert '"assist.a_b.q.q_2.cmd.*"' in text and '"assist.a_b.q._none.cmd.*"' in text
+    assert '"assist.a_b.u.lee.q.q_2.cmd.*"' in text and '"assist.a_b.u.lee.q._none.cmd.*"' in text
+    assert '"assist.a_b.u.lee.cmd.*"' in text and '"assist.a_b.cmd.*"' not in text
     for user in ("assist-engine", "ana", "lee"):
         line = next(row for row in printed.splitlines() if row.split()[:1] == [user])
         password = line.split()[1]
@@ -378,3 +387,16 @@ def test_nats_config_command_explains_missing_teams_and_unknown_names(
     config.write_text('[teams.t]\nsupervisors = ["ana"]\nqueue_names = ["Biling"]\n')
     assert main(["nats-config", "--config", str(config), "--output", str(out)]) == 2
     assert "did you mean 'Billing'?" in capsys.readouterr().err and not out.exists()
+
+
+def test_supervisor_names_that_meet_on_the_bus_are_refused() -> None:
+    with pytest.raises(ScopeError, match="the same name on the bus"):
+        TeamScopes({"t": team(supervisors=["ana.b", "ana_b"], queues=["q"])})
+    scopes = TeamScopes({"t": team(supervisors=["ana.b"], queues=["q"])})
+    assert scopes.by_token == {"ana_b": "ana.b"}
+    assert (
+        NAMES.supervisor_command("pause", "ana.b", "q.1") == "assist.demo.u.ana_b.q.q_1.cmd.pause"
+    )
+    assert NAMES.supervisor_command("live", "ana.b") == "assist.demo.u.ana_b.cmd.live"
+    listeners = NAMES.supervisor_command_listeners()
+    assert listeners == ("assist.demo.u.*.cmd.*", "assist.demo.u.*.q.*.cmd.*")

@@ -57,6 +57,7 @@ def supervisor_permissions(names: Subjects, tokens: Iterable[str], user: str) ->
     queues = sorted(set(tokens))
     frames = names.frames_stream
     publish = ["$JS.API.INFO"]
+    own = f"assist.{org}.u.{token(user)}"  # names.supervisor_command's prefix
     # Binding a bucket reads its stream's info; a watch reads its own consumer's info and
     # deletes it when done. Neither reveals a key or a value.
     for bucket in _buckets(names):
@@ -80,8 +81,9 @@ def supervisor_permissions(names: Subjects, tokens: Iterable[str], user: str) ->
             ]
         publish.append(f"$KV.{names.presence_bucket}.{queue}.>")  # who is watching
         publish.append(f"$JS.API.CONSUMER.CREATE.{frames}.*.assist.{org}.frames.{queue}.>")
-        publish.append(f"assist.{org}.q.{queue}.cmd.*")
-    publish.append(f"assist.{org}.cmd.*")  # org-wide: the engine scopes them by the actor
+        # Commands only under their own name: the engine takes the actor from the subject.
+        publish.append(f"{own}.q.{queue}.cmd.*")
+    publish.append(f"{own}.cmd.*")  # org-wide commands: the engine scopes them by the actor
     subscribe = [f"{inbox_prefix(user)}.>"]
     subscribe += [f"assist.{org}.q.{queue}.>" for queue in queues]
     return Permissions(publish, subscribe)

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assist_tui.bus.subjects import NO_QUEUE, queue_token
+from assist_tui.bus.subjects import NO_QUEUE, queue_token, token
 from assist_tui.team_settings import TeamSettings
 
 
@@ -114,6 +114,15 @@ class TeamScopes:
         for name, team in teams.items():
             for supervisor in team.supervisors:
                 self.members[supervisor] = (*self.members.get(supervisor, ()), name)
+        self.by_token: dict[str, str] = {}  # subject token → supervisor (commands' actor)
+        for supervisor in self.members:
+            other = self.by_token.setdefault(token(supervisor), supervisor)
+            if other != supervisor:
+                raise ScopeError(
+                    f"supervisors {other!r} and {supervisor!r} are the same name on the bus "
+                    f"({token(supervisor)!r}: only letters, digits, _ and - are kept); "
+                    "rename one"
+                )
 
     @property
     def supervisors(self) -> list[str]:
