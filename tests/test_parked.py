@@ -16,7 +16,9 @@ class FakeEngine:
         self.conversations: dict[str, ConversationState] = {}
         self.refuse: set[str] = set()
 
-    async def subscribe(self, ids: list[str]) -> list[SubscriptionRejected]:
+    async def subscribe(
+        self, ids: list[str], *, actor: str = "supervisor"
+    ) -> list[SubscriptionRejected]:
         for cid in ids:
             if cid not in self.refuse:
                 self.conversations.setdefault(cid, ConversationState(cid))
@@ -26,7 +28,7 @@ class FakeEngine:
             if cid in self.refuse
         ]
 
-    async def unsubscribe(self, ids: list[str]) -> None:
+    async def unsubscribe(self, ids: list[str], *, actor: str = "supervisor") -> None:
         for cid in ids:
             self.conversations.pop(cid, None)
 

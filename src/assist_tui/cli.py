@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from assist_tui import __version__, cli_checks
+from assist_tui.bus.cli_args import ATTACH_ERRORS, attach_arguments, attach_link
+from assist_tui.bus.cli_args import serve_parser as _serve_parser
 from assist_tui.config import (
     SOURCES,
     ConfigError,
@@ -73,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"assist-tui {__version__}")
     _common(parser)
+    attach_arguments(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     tail = commands.add_parser(
@@ -189,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop after this long",
     )
+
+    _serve_parser(commands, _common)  # bus/cli_args.py: serve, and the dashboard's --attach
 
     audit = commands.add_parser("audit", help="export or verify the audit store")
     _common(audit)
@@ -325,9 +330,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from assist_tui.ui.app import AssistApp
 
             settings = _load(args).settings
-            cli_checks.check_rules(settings)
-            cli_checks.check_store_dir(settings)
-            app = AssistApp(settings)
+            link, settings = attach_link(args, settings)  # --attach: NATS, no engine here
+            if link is None:
+                cli_checks.check_rules(settings)
+                cli_checks.check_store_dir(settings)
+            app = AssistApp(settings, link=link)
             app.run()
             return app.return_code or 0  # 1 after an engine failure (ui/app.py)
         if args.command == "config" and args.config_command == "init":
@@ -368,6 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     duration_s=args.duration,
                 )
             )
+        if args.command == "serve":
+            from assist_tui.bus.cli_args import run_serve_command
+
+            cli_checks.check_rules(loaded.settings)
+            cli_checks.check_store_dir(loaded.settings)
+            return run_serve_command(loaded.settings, args)
         if args.command == "audit":
             from assist_tui.audit_cli import audit_export, audit_verify
 
@@ -405,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GenesysError as exc:
         print(f"assist-tui: {exc}", file=sys.stderr)
         return 1
+    except ATTACH_ERRORS as exc:  # NATS cannot be reached, serve cannot start: one line
+        print(f"assist-tui: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

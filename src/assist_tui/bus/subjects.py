@@ -89,6 +89,22 @@ class Subjects:
     def key(queue_id: str | None, *parts: str) -> str:
         return ".".join([queue_token(queue_id), *(token(p) for p in parts)])
 
+    # -- serve and attach (added by the serve engineer) --
+    @property
+    def engines_bucket(self) -> str:
+        """KV with a TTL: ``<engine id>`` → the engine's status (health, rates), put
+        every second; a dashboard that stops seeing it says the engine has gone quiet."""
+        return f"assist_{self.org}_engines"
+
+    def command_listeners(self) -> tuple[str, str]:
+        """What a serving engine subscribes to: org-wide and per-queue commands only (not
+        ``all_commands``, which would also match the frames)."""
+        return (f"assist.{self.org}.cmd.*", f"assist.{self.org}.q.*.cmd.*")
+
+    def notices(self) -> str:
+        """Core pub/sub: the engine's notices for people (a push target turned off, …)."""
+        return f"assist.{self.org}.notices"
+
     # -- team scoping (added by the team-scoping engineer) --
     def supervisor_command(self, verb: str, supervisor: str, queue_id: str | None = None) -> str:
         """A command sent as ``supervisor``: the name is in the subject, where a scoped

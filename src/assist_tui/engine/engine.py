@@ -234,7 +234,9 @@ class AssistEngine:
             tasks.append(asyncio.create_task(self.deliverer.run(), name="engine-webhook"))
 
     # -- commands (the engine API) ----------------------------------------------------------
-    async def subscribe(self, conversation_ids: Iterable[str]) -> list[SubscriptionRejected]:
+    async def subscribe(
+        self, conversation_ids: Iterable[str], *, actor: str = "supervisor"
+    ) -> list[SubscriptionRejected]:
         ids = list(dict.fromkeys(conversation_ids))
         stream = self._require_stream()
         rejected = await stream.subscribe(transcription_topic(c) for c in ids)
@@ -245,11 +247,13 @@ class AssistEngine:
                 self.platform_insights.follow(stream, cid)
                 if self.follower is not None:
                     self.follower.following.setdefault(cid, LiveConversation(conversation_id=cid))
-                self._audit_command("subscribe", cid)
+                self._audit_command("subscribe", cid, actor)
                 self.starts.fill(cid)
         return rejected
 
-    async def unsubscribe(self, conversation_ids: Iterable[str]) -> None:
+    async def unsubscribe(
+        self, conversation_ids: Iterable[str], *, actor: str = "supervisor"
+    ) -> None:
         ids = list(dict.fromkeys(conversation_ids))
         await self._require_stream().unsubscribe(transcription_topic(c) for c in ids)
         for cid in ids:
@@ -260,29 +264,29 @@ class AssistEngine:
             self.release_held(cid)
             self.conversations.pop(cid, None)
             self.board.forget(cid)
-            self._audit_command("unsubscribe", cid)
+            self._audit_command("unsubscribe", cid, actor)
 
-    def pause(self, conversation_id: str | None = None) -> None:
+    def pause(self, conversation_id: str | None = None, *, actor: str = "supervisor") -> None:
         """Pause one conversation (or all): the engine keeps buffering, sync waits."""
         for state in self._targets(conversation_id):
             if not state.paused:
                 state.paused = True
                 state.version += 1
-                self._audit_command("pause", state.conversation_id)
+                self._audit_command("pause", state.conversation_id, actor)
 
-    def resume(self, conversation_id: str | None = None) -> None:
+    def resume(self, conversation_id: str | None = None, *, actor: str = "supervisor") -> None:
         for state in self._targets(conversation_id):
             if state.paused:
                 state.paused = False
                 state.version += 1
-                self._audit_command("resume", state.conversation_id)
+                self._audit_command("resume", state.conversation_id, actor)
 
-    def reset_context(self, conversation_id: str) -> None:
+    def reset_context(self, conversation_id: str, *, actor: str = "supervisor") -> None:
         state = self.conversations.get(conversation_id)
         if state is None:
             raise KeyError(f"not following conversation {conversation_id}")
         state.reset_context()
-        self._audit_command("reset_context", conversation_id)
+        self._audit_command("reset_context", conversation_id, actor)
 
     def acknowledge(self, alert_id: str, actor: str) -> None:
         """Acknowledge an open alert (audited with ``actor``); KeyError if none is open."""
@@ -295,10 +299,10 @@ class AssistEngine:
         memory, this run's older ones come from the audit, a page at a time."""
         return ended_page(self.board, self.audit, self.run_started, offset, limit)
 
-    def reopen(self, conversation_id: str) -> None:
+    def reopen(self, conversation_id: str, *, actor: str = "supervisor") -> None:
         """Put an ended call back on the board (its lines from the audit) until it lingers out."""
         find_older(self.board, self.audit, self.run_started, conversation_id)
-        self.board.reopen(conversation_id)
+        self.board.reopen(conversation_id, actor)
 
     async def _board_ticks(self) -> None:
         while True:

@@ -27,10 +27,12 @@ def _parked(engine: AssistEngine) -> OrderedDict[str, ConversationState]:
     return _PARKED.setdefault(engine, OrderedDict())
 
 
-async def unsubscribe(engine: AssistEngine, conversation_ids: list[str]) -> None:
+async def unsubscribe(
+    engine: AssistEngine, conversation_ids: list[str], *, actor: str = "supervisor"
+) -> None:
     """Unsubscribe, keeping each conversation's state aside for a later subscribe."""
     states = {cid: engine.conversations.get(cid) for cid in conversation_ids}
-    await engine.unsubscribe(conversation_ids)
+    await engine.unsubscribe(conversation_ids, actor=actor)
     parked = _parked(engine)
     for cid, state in states.items():
         if state is not None:
@@ -41,10 +43,10 @@ async def unsubscribe(engine: AssistEngine, conversation_ids: list[str]) -> None
 
 
 async def subscribe(
-    engine: AssistEngine, conversation_ids: list[str]
+    engine: AssistEngine, conversation_ids: list[str], *, actor: str = "supervisor"
 ) -> list[SubscriptionRejected]:
     """Subscribe; a conversation parked by ``unsubscribe`` takes its old state back."""
-    rejected = await engine.subscribe(conversation_ids)
+    rejected = await engine.subscribe(conversation_ids, actor=actor)
     refused = {cid for cid in conversation_ids for r in rejected if cid in r.topic}
     parked = _parked(engine)
     for cid in conversation_ids:

@@ -114,6 +114,8 @@ class EngineView:
     gap_seconds: float = 0.0  # and the seconds they missed
     # Alerts across every call, newest first (bounded); None: not asked for this frame.
     alerts: tuple[AlertView, ...] | None = None
+    # Other supervisors showing the selected call (attached dashboards, bus/presence.py).
+    watching: tuple[str, ...] = ()
 
 
 def take_view(

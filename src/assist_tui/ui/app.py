@@ -90,13 +90,16 @@ class AssistApp(App[None]):
         *,
         export_dir: Path | None = None,
         engine: AssistEngine | None = None,
+        link: EngineLink | None = None,
     ) -> None:
         """``engine``: show this in-process engine instead of starting the engine process
-        (replays, snapshot tests)."""
+        (replays, snapshot tests). ``link``: show an engine elsewhere (``--attach``)."""
         super().__init__()
         self.settings = settings
         self.label = "DEMO" if settings.use_emulator else settings.genesys.resolved_region.name
         self.link: EngineLink | None = LocalLink(engine, self.label) if engine is not None else None
+        if link is not None:
+            self.link, self.label = link, link.label
         self.view: EngineView | None = None  # the latest frame's view of the engine
         self.rows: tuple[ConversationRow, ...] = ()
         self.export_dir = export_dir or data_dir() / "exports"
@@ -198,6 +201,9 @@ class AssistApp(App[None]):
             self.query_one(StatusBar).update_from(self.view, self.label, down=self._down())
 
     def _down(self) -> str:
+        silence = getattr(self.link, "silence", None)  # an attached link: the engine's quiet
+        if silence is not None:
+            return str(silence())
         supervisor = self.supervisor
         if supervisor.failure is None:
             return ""
@@ -210,6 +216,8 @@ class AssistApp(App[None]):
         # Workers are cancelled, not awaited, at exit: the engine is closed here, in order.
         if isinstance(self.link, EngineProcess):
             await self.link.close()
+        elif (leave := getattr(self.link, "aclose", None)) is not None:
+            await leave()  # attached: presence deleted, the bus left in order
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._engine_worker and event.state is WorkerState.ERROR:
@@ -274,7 +282,9 @@ class AssistApp(App[None]):
             if view.rows is not None:
                 self._rows_due = False
                 self.rows = view.rows
-                self.query_one(StatusBar).update_from(view, self.label, self._status_notice())
+                self.query_one(StatusBar).update_from(
+                    view, self.label, self._status_notice(), down=self._down()
+                )
                 table.sync_rows(view.rows, self._filter)
             if view.alerts is not None:
                 names = {r.conversation_id: r.agent_name or "" for r in self.rows}
@@ -299,7 +309,9 @@ class AssistApp(App[None]):
                 self._gauges_for = None
                 return
             paused = " ⏸ paused: display frozen, engine buffering" if view.gauges.paused else ""
-            title.show(f"transcript {content.conversation_id}{paused}")
+            # First: the title is one line, and the call's id fills a narrow pane.
+            also = f"also watching: {', '.join(view.watching)} · " if view.watching else ""
+            title.show(f"{also}transcript {content.conversation_id}{paused}")
             transcript.frozen = view.gauges.paused
             if view.content is not None:
                 transcript.show(content.lines, from_bottom=switched)
@@ -462,6 +474,10 @@ class AssistApp(App[None]):
             await self._command(link.reset_context(cid), f"context of {cid[:8]} reset (audited)")
 
     def action_audit(self) -> None:
+        elsewhere = getattr(self.link, "audit_elsewhere", None)  # attached: not on this machine
+        if elsewhere:
+            self.notify(str(elsewhere), severity="warning", timeout=8)
+            return
         if self.link is None:
             self.notify("the audit store is not open yet", severity="warning")
             return

@@ -115,7 +115,7 @@ class BoardStages:
     def ended_rows(self) -> list[ConversationRow]:
         return list(reversed(self.ended.values()))
 
-    def reopen(self, conversation_id: str) -> ConversationState:
+    def reopen(self, conversation_id: str, actor: str = "supervisor") -> ConversationState:
         """Put an ended call back on the board with its audited lines, until it lingers out."""
         from assist_tui.engine.restore import restore_lines
 
@@ -136,7 +136,7 @@ class BoardStages:
         self.linger_from[conversation_id] = utc_now()
         del self.ended[conversation_id]
         self.engine.audit.append(
-            "conversation_reopened", {}, conversation=conversation_id, actor="supervisor"
+            "conversation_reopened", {}, conversation=conversation_id, actor=actor
         )
         return state
 

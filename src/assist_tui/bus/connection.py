@@ -1,0 +1,69 @@
+"""Connect to NATS with a clear, one-line reason when it cannot be reached; once
+connected, reconnect for as long as it takes (a restarted server is caught up with)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError
+from nats.js.kv import KeyValue
+
+from assist_tui.bus.errors import BusUnavailable
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 3.0
+RECONNECT_WAIT_S = 1.0
+
+
+async def connect(url: str, name: str) -> Client:
+    """A client connected to ``url``; ``BusUnavailable`` after a couple of tries."""
+    last: list[BaseException] = []
+
+    async def on_error(exc: Exception) -> None:
+        last.append(exc)
+        log.debug("NATS: %s", exc)
+
+    async def on_disconnect() -> None:
+        log.warning("NATS connection to %s lost; reconnecting", url)
+
+    async def on_reconnect() -> None:
+        log.warning("NATS connection to %s restored", url)
+
+    try:
+        client = await asyncio.wait_for(
+            nats.connect(
+                url,
+                name=name,
+                connect_timeout=CONNECT_TIMEOUT_S,
+                # nats-py retries the first connection forever unless this is positive.
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.2,
+                error_cb=on_error,
+                disconnected_cb=on_disconnect,
+                reconnected_cb=on_reconnect,
+            ),
+            timeout=CONNECT_TIMEOUT_S * 3,
+        )
+    except Exception as exc:
+        cause = last[-1] if last else exc
+        raise BusUnavailable(
+            f"cannot reach NATS at {url}: {cause or type(cause).__name__}"
+        ) from None
+    # Connected: from now on a lost server is waited for, not given up on.
+    client.options["max_reconnect_attempts"] = -1
+    client.options["reconnect_time_wait"] = RECONNECT_WAIT_S
+    return client
+
+
+async def bucket(js: JetStreamContext, name: str, *, ttl_s: float | None = None) -> KeyValue:
+    """The KV bucket ``name``, created (with ``ttl_s``) if it does not exist yet. An
+    existing one is used as it is, whoever made it."""
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        return await js.create_key_value(bucket=name, ttl=ttl_s, history=1)

@@ -1,0 +1,206 @@
+"""``assist-tui serve``: one headless engine for many supervisors. It follows the org, does
+every action once (audit, knowledge webhook, Agent Assist push), publishes each call's view
+and every alert into JetStream KV and answers the dashboards' commands over NATS.
+
+``--nats URL`` uses an existing server; without one, a local ``nats-server`` is started
+(loopback, JetStream, data under the data directory) and its URL printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from nats.aio.client import Client
+
+from assist_tui.audit.opening import open_store
+from assist_tui.bus.commands import CommandResponder
+from assist_tui.bus.connection import bucket, connect
+from assist_tui.bus.errors import BusUnavailable, ServeError
+from assist_tui.bus.publisher import ViewPublisher
+from assist_tui.bus.server import LocalNatsServer, NatsServerMissing
+from assist_tui.bus.subjects import Subjects, token
+from assist_tui.config import Settings, data_dir
+from assist_tui.engine.engine import AssistEngine
+from assist_tui.headless import status_line, store_paths
+from assist_tui.platform import Platform, open_platform
+from assist_tui.sinks.outbox import Outbox
+
+PRESENCE_TTL_S = 30.0  # a dashboard refreshes its presence every few seconds
+ENGINE_STATUS_TTL_S = 30.0  # a dead engine's status leaves the bucket by itself
+EMBEDDED_PORT = 4222  # NATS's usual port: ``--attach nats://HOST:4222`` by habit
+
+
+@dataclass
+class Served:
+    """A serving engine, for the CLI's loop and for tests."""
+
+    engine: AssistEngine
+    platform: Platform
+    client: Client
+    names: Subjects
+    publisher: ViewPublisher
+    responder: CommandResponder
+    runner: asyncio.Task[None]
+    publishing: asyncio.Task[None]
+    audit_path: Path
+
+
+def default_engine_id() -> str:
+    return token(f"{socket.gethostname()}-{os.getpid()}")
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    settings: Settings, nats_url: str, *, org: str, engine_id: str | None = None
+) -> AsyncIterator[Served]:
+    """An engine serving ``org`` on ``nats_url`` until the block ends; then its audit and
+    outbox are flushed and closed (the engine's own shutdown) and NATS is drained."""
+    names = Subjects(org)
+    engine_id = engine_id or default_engine_id()
+    try:
+        client = await connect(nats_url, name=f"assist-tui serve {engine_id}")
+    except BusUnavailable as exc:
+        raise ServeError(str(exc)) from None
+    audit_path, outbox_path = store_paths(settings)
+    audit = open_store(audit_path, settings.audit)
+    outbox = Outbox(outbox_path)
+    try:
+        js = client.jetstream()
+        try:
+            views = await bucket(js, names.views_bucket)
+            alerts = await bucket(js, names.alerts_bucket)
+            engines = await bucket(js, names.engines_bucket, ttl_s=ENGINE_STATUS_TTL_S)
+            await bucket(js, names.presence_bucket, ttl_s=PRESENCE_TTL_S)
+        except Exception as exc:  # e.g. a server without JetStream
+            raise ServeError(f"NATS at {nats_url} has no usable JetStream: {exc}") from None
+        async with open_platform(settings) as platform:
+            engine = AssistEngine(settings, platform, audit=audit, outbox=outbox)
+            publisher = ViewPublisher(
+                engine,
+                client,
+                names,
+                views=views,
+                alerts=alerts,
+                engines=engines,
+                engine_id=engine_id,
+                label=platform.label,
+            )
+            responder = CommandResponder(engine, client, names)
+            runner = asyncio.create_task(engine.run(), name="engine")
+            await responder.start()
+            publishing = asyncio.create_task(publisher.run(), name="bus-publisher")
+            try:
+                yield Served(
+                    engine,
+                    platform,
+                    client,
+                    names,
+                    publisher,
+                    responder,
+                    runner,
+                    publishing,
+                    audit_path,
+                )
+            finally:
+                await responder.stop()
+                publishing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await publishing
+                runner.cancel()  # the engine flushes its audit and outbox as it stops
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
+                with contextlib.suppress(Exception):  # dashboards learn at once it stopped
+                    await engines.delete(token(engine_id))
+    finally:
+        audit.close()
+        outbox.close()
+        with contextlib.suppress(Exception):
+            await client.drain()
+
+
+@contextlib.asynccontextmanager
+async def nats_for(nats_url: str | None, port: int, store: Path) -> AsyncIterator[str]:
+    """``nats_url`` as it is, or an embedded server's URL for as long as the block runs."""
+    if nats_url:
+        yield nats_url
+        return
+    server = LocalNatsServer(store, port=port)
+    try:
+        await server.start()
+    except (NatsServerMissing, RuntimeError) as exc:
+        raise ServeError(f"cannot start the embedded NATS server: {exc}") from None
+    try:
+        yield server.url
+    finally:
+        await server.stop()
+
+
+async def run_serve(
+    settings: Settings,
+    *,
+    nats_url: str | None,
+    org: str,
+    port: int = EMBEDDED_PORT,
+    interval_s: float = 5.0,
+    duration_s: float | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """The ``serve`` command: 0 after Ctrl-C or SIGTERM (audit and outbox flushed)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with (
+            nats_for(nats_url, port, data_dir() / "nats") as url,
+            serving(settings, url, org=org) as served,
+        ):
+            embedded = "" if nats_url else " (embedded nats-server, loopback only)"
+            print(
+                f"assist-tui serve: org {served.names.org} on {url}{embedded}; "
+                f"{served.platform.label}; audit {served.audit_path}",
+                file=out,
+                flush=True,
+            )
+            print(f"attach with: assist-tui --attach {url} --org {org}", file=out, flush=True)
+            await _until_stopped(served, stop, interval_s, duration_s, out)
+            print(status_line(served.engine, "final:"), file=out, flush=True)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return 0
+
+
+async def _until_stopped(
+    served: Served, stop: asyncio.Event, interval_s: float, duration_s: float | None, out: TextIO
+) -> None:
+    async def report() -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            line = status_line(served.engine, served.platform.label.split()[0])
+            print(f"{line} | bus puts {served.publisher.puts}", file=out, flush=True)
+
+    reporter = asyncio.create_task(report())
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait(
+            [served.runner, waiter], timeout=duration_s, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        for task in (reporter, waiter):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if served.runner.done() and not served.runner.cancelled():
+        served.runner.result()  # re-raises a crash of the engine
