@@ -92,16 +92,18 @@ async def test_a_late_joiner_sees_the_board_at_once(nats_server: str) -> None:
             await s.publishing
         await s.publisher.publish()
         board = {cid: st.version for cid, st in s.engine.conversations.items()}
+        # The engine runs on: what was published is the lines as they stood then.
+        said = {
+            cid: [x.text for x in st.lines.values()] for cid, st in s.engine.conversations.items()
+        }
         async with attached(nats_server, "late") as late:
             view = await late.view(None)  # the first view, no waiting for updates
             assert view.rows is not None and view.ready
             assert {r.conversation_id for r in view.rows} == set(board)
-            cid = next(c for c, st in s.engine.conversations.items() if st.lines)
+            cid = next(c for c, lines in said.items() if lines)
             first = await late.view(cid)
             assert first.content is not None and first.content.version == board[cid]
-            assert [x.text for x in first.content.lines] == [
-                x.text for x in s.engine.conversations[cid].lines.values()
-            ]
+            assert [x.text for x in first.content.lines] == said[cid]
             assert first.gauges is not None and first.gauges.conversation_id == cid
 
 

@@ -23,7 +23,10 @@ from assist_tui.bus import codec
 from assist_tui.bus.codec import CallView, EngineStatus
 from assist_tui.bus.commands import SUPERVISOR_HEADER
 from assist_tui.bus.connection import connect
+from assist_tui.bus.nats_config import inbox_prefix
 from assist_tui.bus.presence import Presence
+from assist_tui.bus.scope import Scope
+from assist_tui.bus.scoped_watch import watch_filters
 from assist_tui.bus.subjects import NO_QUEUE, Subjects, token
 from assist_tui.engine.board_types import AlertView
 from assist_tui.engine.link import EngineCommandError, EngineStopped
@@ -79,6 +82,8 @@ class NatsLink:
         self._start_lock = asyncio.Lock()
         self._presence_task: asyncio.Task[None] | None = None
         self._connected_since = time.monotonic()
+        self.scope: Scope | None = None  # team scoping: the queues this supervisor sees
+        self._scope_lock = asyncio.Lock()
 
     # -- start and stop -------------------------------------------------------------------
     async def start(self) -> None:
@@ -87,7 +92,11 @@ class NatsLink:
         async with self._start_lock:
             if self._client is not None:
                 return
-            client = await connect(self.url, name=f"assist-tui attach {self.dashboard_id}")
+            client = await connect(
+                self.url,
+                name=f"assist-tui attach {self.dashboard_id}",
+                inbox_prefix=inbox_prefix(self.supervisor),
+            )
             self._client = client
             self._connected_since = time.monotonic()
             await client.subscribe(self.names.notices(), cb=self._on_notice)
@@ -117,8 +126,9 @@ class NatsLink:
                 await asyncio.sleep(BUCKET_RETRY_S)
         if name == self.names.presence_bucket:
             self.presence = Presence(bucket, self.dashboard_id, self.supervisor)
-        watcher = await bucket.watchall()
-        async for entry in watcher:
+        # Team scoping: only the keys of this supervisor's queues (the engine says which).
+        filters = [">"] if name == self.names.engines_bucket else await self._key_filters()
+        async for entry in watch_filters(bucket, filters):
             if entry is None:  # what the bucket held has all been delivered
                 self._synced[name].set()
                 continue
@@ -186,6 +196,9 @@ class NatsLink:
             return ""
         if not client.is_connected:
             return f"NATS connection to {self.url} lost; reconnecting"
+        notice = self.scope.notice() if self.scope is not None else None
+        if notice:  # team scoping: this supervisor sees no queue
+            return notice
         now = time.monotonic()
         if not self.engines:
             waited = now - self._connected_since
@@ -274,6 +287,18 @@ class NatsLink:
             log.debug("presence not put: %s", exc)
 
     # -- commands ---------------------------------------------------------------------------
+    async def _key_filters(self) -> list[str]:
+        """The KV filters of this supervisor's scope, asked of the engine once (retried
+        until an engine serves the org); a scope that sees nothing says so on the board."""
+        async with self._scope_lock:
+            while self.scope is None:
+                try:
+                    self.scope = Scope.from_json(await self._request("scope", {}))
+                except (EngineCommandError, EngineStopped) as exc:
+                    log.debug("scope not known yet: %s", exc)
+                    await asyncio.sleep(BUCKET_RETRY_S)
+            return self.scope.key_filters()
+
     async def _request(self, verb: str, body: dict[str, Any], queue: str | None = None) -> Any:
         """Send a command (to the call's queue subject when ``queue`` is given, the org's
         otherwise) and return its result; a refusal raises with the engine's reason."""
@@ -281,7 +306,8 @@ class NatsLink:
             await self.start()
         client = self._client
         assert client is not None
-        subject = self.names.command(verb, queue)
+        # Sent as this supervisor: a scoped server lets each publish only as themselves.
+        subject = self.names.supervisor_command(verb, self.supervisor, queue)
         try:
             msg = await client.request(
                 subject,

@@ -68,6 +68,18 @@ def supervisor_permissions(names: Subjects, tokens: Iterable[str], user: str) ->
             f"$JS.API.CONSUMER.DELETE.{stream}.*",
             f"$JS.FC.{stream}.>",  # flow-control replies of a watch
         ]
+    # The engines' status (health, rates; no call in it): readable by everyone, also
+    # through nats-py's plain watch (an unnamed consumer, the unfiltered create subject).
+    engines = f"KV_{names.engines_bucket}"
+    publish += [
+        f"$JS.API.STREAM.INFO.{engines}",
+        f"$JS.API.CONSUMER.CREATE.{engines}",
+        f"$JS.API.CONSUMER.CREATE.{engines}.>",
+        f"$JS.API.CONSUMER.INFO.{engines}.*",
+        f"$JS.API.CONSUMER.DELETE.{engines}.*",
+        f"$JS.API.DIRECT.GET.{engines}.>",
+        f"$JS.FC.{engines}.>",
+    ]
     publish += [f"$JS.API.STREAM.INFO.{frames}", f"$JS.API.CONSUMER.INFO.{frames}.*"]
     publish += [f"$JS.API.CONSUMER.DELETE.{frames}.*", f"$JS.FC.{frames}.>"]
     for queue in queues:
@@ -84,7 +96,7 @@ def supervisor_permissions(names: Subjects, tokens: Iterable[str], user: str) ->
         # Commands only under their own name: the engine takes the actor from the subject.
         publish.append(f"{own}.q.{queue}.cmd.*")
     publish.append(f"{own}.cmd.*")  # org-wide commands: the engine scopes them by the actor
-    subscribe = [f"{inbox_prefix(user)}.>"]
+    subscribe = [f"{inbox_prefix(user)}.>", names.notices()]  # notices: the org's, no call
     subscribe += [f"assist.{org}.q.{queue}.>" for queue in queues]
     return Permissions(publish, subscribe)
 

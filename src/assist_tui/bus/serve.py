@@ -26,8 +26,10 @@ from assist_tui.bus.commands import CommandResponder
 from assist_tui.bus.connection import bucket, connect
 from assist_tui.bus.errors import BusUnavailable, ServeError
 from assist_tui.bus.publisher import ViewPublisher
+from assist_tui.bus.scope import ScopeError
 from assist_tui.bus.server import LocalNatsServer, NatsServerMissing
 from assist_tui.bus.subjects import Subjects, token
+from assist_tui.bus.team_guard import guard_for
 from assist_tui.config import Settings, data_dir
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless import status_line, store_paths
@@ -94,7 +96,11 @@ async def serving(
                 engine_id=engine_id,
                 label=platform.label,
             )
-            responder = CommandResponder(engine, client, names)
+            try:  # team scoping: [teams], queue names looked up once (README: Team scoping)
+                guard = await guard_for(engine)
+            except ScopeError as exc:
+                raise ServeError(f"[teams]: {exc}") from None
+            responder = CommandResponder(engine, client, names, guard)
             runner = asyncio.create_task(engine.run(), name="engine")
             await responder.start()
             publishing = asyncio.create_task(publisher.run(), name="bus-publisher")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from assist_tui.bus.scope import Scope, TeamScopes, needs_names
-from assist_tui.bus.subjects import queue_token
+from assist_tui.bus.subjects import Subjects, queue_token
 
 if TYPE_CHECKING:
     from assist_tui.engine.engine import AssistEngine
@@ -105,6 +105,24 @@ class TeamGuard:
         cid = args.get("conversation_id")
         if isinstance(cid, str):
             self.check_calls(verb, actor, [cid])
+
+    def sender(self, subject: str, names: Subjects) -> tuple[str | None, str]:
+        """Who sent a command on ``assist.<org>.u.<name>.…`` (None on the plain subjects),
+        and the subject without the name. A scoped server lets each user publish only
+        under their own name, so this is who sent it, not who the request says it is."""
+        prefix = f"assist.{names.org}.u."
+        if not subject.startswith(prefix):
+            return None, subject
+        who, _, rest = subject[len(prefix) :].partition(".")
+        return self.scopes.by_token.get(who, who), f"assist.{names.org}.{rest}"
+
+    def targets(self, conversation_id: str | None, actor: str) -> list[str | None]:
+        """The calls a pause or resume touches: the one named, else the actor's own
+        (``[None]``, every call, when no teams are configured)."""
+        if conversation_id is not None:
+            return [conversation_id]
+        own = self.own_calls(actor)
+        return [None] if own is None else list(own)
 
     def own_calls(self, actor: str) -> list[str] | None:
         """The followed calls an org-wide pause or resume touches (None: every one)."""
