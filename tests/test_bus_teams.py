@@ -400,3 +400,22 @@ def test_supervisor_names_that_meet_on_the_bus_are_refused() -> None:
     assert NAMES.supervisor_command("live", "ana.b") == "assist.demo.u.ana_b.cmd.live"
     listeners = NAMES.supervisor_command_listeners()
     assert listeners == ("assist.demo.u.*.cmd.*", "assist.demo.u.*.q.*.cmd.*")
+
+
+def test_the_dashboard_acts_as_the_user_it_logs_in_as() -> None:
+    import argparse
+
+    from assist_tui.bus.cli_args import attach_link, supervisor_of
+    from assist_tui.bus.errors import BusError
+    from assist_tui.bus.nats_config import check_identity, login_user
+    from assist_tui.config import Settings
+
+    url = "nats://ana.b:s3cr%40t@127.0.0.1:4222"
+    assert login_user(url) == "ana.b" and login_user("nats://127.0.0.1:4222") is None
+    settings = Settings.model_validate({"ui": {"supervisor": "configured"}})
+    assert supervisor_of(argparse.Namespace(attach=url, as_name=None), settings) == "ana.b"
+    plain = argparse.Namespace(attach="nats://h:4222", as_name=None)
+    assert supervisor_of(plain, settings) == "configured"
+    assert check_identity("ana.b", url) is None and check_identity("x", "nats://h:1") is None
+    with pytest.raises(BusError, match="--as raj is not ana.b, the NATS user"):
+        attach_link(argparse.Namespace(attach=url, as_name="raj"), settings)

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from assist_tui.bus.scope import TeamScopes
 from assist_tui.bus.subjects import Subjects, token
@@ -24,6 +25,24 @@ PASSWORD_BYTES = 18  # 24 URL-safe characters
 
 class NatsConfigError(ValueError):
     """The configuration cannot be generated; the message says why and what to do."""
+
+
+def login_user(url: str) -> str | None:
+    """The user a NATS URL logs in as (``nats://ana:secret@host:4222`` → ``ana``)."""
+    user = urlsplit(url).username
+    return unquote(user) if user else None
+
+
+def check_identity(supervisor: str, url: str) -> str | None:
+    """Why ``supervisor`` cannot attach through ``url`` (None if it can): with team
+    scoping a dashboard may act only as the NATS user it logs in as."""
+    login = login_user(url)
+    if login is None or login == supervisor:
+        return None
+    return (
+        f"--as {supervisor} is not {login}, the NATS user of the --attach URL: a dashboard "
+        f"acts as the user it logs in as (leave out --as, or log in as {supervisor})"
+    )
 
 
 def inbox_prefix(user: str) -> str:
