@@ -417,5 +417,5 @@ def test_the_dashboard_acts_as_the_user_it_logs_in_as() -> None:
     plain = argparse.Namespace(attach="nats://h:4222", as_name=None)
     assert supervisor_of(plain, settings) == "configured"
     assert check_identity("ana.b", url) is None and check_identity("x", "nats://h:1") is None
-    with pytest.raises(BusError, match="--as raj is not ana.b, the NATS user"):
+    with pytest.raises(BusError, match=r"--as raj is not ana\.b, the NATS user"):
         attach_link(argparse.Namespace(attach=url, as_name="raj"), settings)

@@ -105,10 +105,15 @@ async def test_ana_sees_and_commands_only_her_queues(
         assert live and all(c.queue_id in ANA_IDS for c in live)
         with pytest.raises(EngineCommandError, match="outside the teams of ana"):
             await ana.subscribe([others[0]])
+        # Another queue's call named on her own queue's subject (the server lets it by).
+        body = {"conversation_id": others[0]}
+        with pytest.raises(EngineCommandError, match="outside the teams of ana"):
+            await ana._request("reset_context", body, engine.conversations[cid].queue_id)
         engine.audit.flush()
         refused = list(engine.audit.records(kinds=[REFUSED_KIND]))
         assert [(r.conversation, r.actor, r.data["verb"]) for r in refused] == [
-            (others[0], "ana", "subscribe")
+            (others[0], "ana", "subscribe"),
+            (others[0], "ana", "reset_context"),
         ]
         pauses = list(engine.audit.records(kinds=["pause"], conversation=cid))
         assert pauses and pauses[0].actor == "ana"

@@ -135,13 +135,13 @@ class CommandResponder:
         handler = self._handlers().get(verb)
         if handler is None:
             raise Refused(f"unknown command {verb!r}")
+        self.guard.check(verb, args, actor)  # outside the actor's teams: refused, audited
         if queue is not None:
             self._check_queue(verb, queue, args)
         elif VERBS[verb] and not (
             verb in ("pause", "resume") and args.get("conversation_id") is None
         ):
             raise Refused(f"{verb} of one call goes on its queue's subject")
-        self.guard.check(verb, args, actor)  # outside the actor's teams: refused, audited
         log.info("command %s from %s", verb, actor)
         return await handler(args, actor)
 
