@@ -9,17 +9,22 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import nats
 from rich.text import Text
 from textual.pilot import Pilot
 
 from assist_tui.audit.store import AuditReader
 from assist_tui.bus.attach_link import AUDIT_ELSEWHERE, NatsLink
+from assist_tui.bus.connection import bucket
 from assist_tui.bus.serve import Served, serving
+from assist_tui.bus.server import LocalNatsServer
+from assist_tui.bus.subjects import Subjects
 from assist_tui.config import Settings
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.panes import ConversationTable, StatusBar, TextPane
 from assist_tui.ui.screens import ConfirmScreen
 from tests.bus_helpers import demo_settings, until_view
+from tests.conftest import wait_until
 
 
 async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -67,6 +72,10 @@ async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_p
                 await until_view(raj, lambda v: v.watching == ("ana",), cid)
             finally:
                 await raj.aclose()
+            # Pushes happen on the engine, once, with this dashboard and raj's attached.
+            emulator = served.platform.emulator
+            assert emulator is not None
+            await until(pilot, lambda: len(emulator.emulator.assist_received) >= 1, 60)
             # p pauses the call on the serving engine, audited as ana.
             await pilot.press("p")
             await until(pilot, lambda: served.engine.conversations[cid].paused)
@@ -79,17 +88,24 @@ async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_p
             await pilot.pause(0.2)
             assert len(app.screen_stack) == 1
             assert any(AUDIT_ELSEWHERE in str(n.message) for n in app._notifications)
-        served.engine.audit.flush()
-        reader = AuditReader(served.audit_path)
-        try:
-            mine = [
-                (r.kind, r.actor)
-                for r in reader.records(conversation=cid)
-                if r.kind in ("pause", "reset_context")
-            ]
-        finally:
-            reader.close()
-        assert mine == [("pause", "ana"), ("reset_context", "ana")]
+    reader = AuditReader(served.audit_path)
+    try:
+        mine = [
+            (r.kind, r.actor)
+            for r in reader.records(conversation=cid)
+            if r.kind in ("pause", "reset_context")
+        ]
+        pushed = [r.data for r in reader.records(kinds=["suggestion_pushed"])]
+        finals = [
+            (r.conversation, r.data["utterance_id"])
+            for r in reader.records(kinds=["final_utterance"])
+        ]
+    finally:
+        reader.close()
+    assert mine == [("pause", "ana"), ("reset_context", "ana")]
+    delivered = [d for d in pushed if d["result"] == "delivered"]
+    assert len(emulator.emulator.assist_received) == len(delivered) >= 1
+    assert finals and len(set(finals)) == len(finals)
 
 
 async def test_the_status_bar_says_when_the_engine_stops(nats_server: str, tmp_path: Path) -> None:
@@ -107,3 +123,28 @@ async def test_the_status_bar_says_when_the_engine_stops(nats_server: str, tmp_p
     finally:
         if running:
             await engine.__aexit__(None, None, None)
+
+
+async def test_the_link_says_when_nats_is_gone_and_recovers(tmp_path: Path) -> None:
+    server = LocalNatsServer(tmp_path / "nats")
+    await server.start()
+    try:
+        client = await nats.connect(server.url)
+        names = Subjects("demo")
+        for name in (names.views_bucket, names.alerts_bucket, names.engines_bucket):
+            await bucket(client.jetstream(), name)
+        await bucket(client.jetstream(), names.presence_bucket, ttl_s=30)
+        await client.close()
+        link = NatsLink(server.url, org="demo", supervisor="ana")
+        await link.start()
+        try:
+            await server.stop()
+            await wait_until(lambda: "lost; reconnecting" in link.silence())
+            await server.start()  # the same port and store
+            await wait_until(lambda: "lost" not in link.silence(), timeout=30)
+            view = await link.view(None)
+            assert view.rows == () and not view.ready  # no engine serves the org yet
+        finally:
+            await link.aclose()
+    finally:
+        await server.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 
@@ -84,6 +85,14 @@ async def test_views_of_a_real_run_round_trip() -> None:
         data = codec.encode(CallView, call)
         json.loads(data)  # plain JSON on the wire
         assert codec.decode(CallView, data) == call
+        assert data.startswith(b'{"row":') and codec.row_of_view(data) == call.row
+        # A name that reads like the delimiter cannot cut the row short (quotes are escaped).
+        tricky = dataclasses.replace(call.row, agent_name='Bo,"gauges":{}')
+        tricky_data = codec.encode(CallView, dataclasses.replace(call, row=tricky))
+        assert codec.row_of_view(tricky_data) == tricky
+        # Laid out otherwise (another producer): read whole, same row.
+        reordered = json.dumps({"content": json.loads(data)["content"], **json.loads(data)})
+        assert codec.row_of_view(reordered.encode()) == call.row
     for alert in alerts:
         assert codec.decode(AlertView, codec.encode(AlertView, alert)) == alert
     # What the views held: the test is about every kind of value, not an empty board.

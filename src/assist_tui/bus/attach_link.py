@@ -11,27 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assist_tui.bus import codec
+from assist_tui.bus.attach_commands import AttachCommands
 from assist_tui.bus.codec import CallView, EngineStatus
-from assist_tui.bus.commands import SUPERVISOR_HEADER
 from assist_tui.bus.connection import connect
 from assist_tui.bus.nats_config import inbox_prefix
 from assist_tui.bus.presence import Presence
 from assist_tui.bus.scope import Scope
 from assist_tui.bus.scoped_watch import watch_filters
-from assist_tui.bus.subjects import NO_QUEUE, Subjects, token
+from assist_tui.bus.subjects import Subjects, token
 from assist_tui.engine.board_types import AlertView
 from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.engine.snapshot import ConversationRow, EngineView
-from assist_tui.model import LiveConversation, SubscriptionRejected
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COMMAND_TIMEOUT_S = 15.0  # a subscribe asks the platform; a live list pages through it
 SILENT_AFTER_S = 5.0  # engines put their status every second
 INITIAL_SYNC_S = 5.0  # the first view waits this long at most for the buckets' contents
 BUCKET_RETRY_S = 1.0  # before any engine served the org, its buckets do not exist
@@ -56,7 +53,7 @@ async def check_reachable(url: str) -> None:
     await client.close()
 
 
-class NatsLink:
+class NatsLink(AttachCommands):
     """The dashboard's view of an engine serving ``org`` on NATS at ``url``."""
 
     def __init__(
@@ -69,7 +66,9 @@ class NatsLink:
         self.label = f"attached {url} as {supervisor}"
         self.audit_path = Path(AUDIT_ELSEWHERE)  # nothing to open here (see audit_elsewhere)
         self.audit_elsewhere = AUDIT_ELSEWHERE
-        self.calls: dict[str, CallView] = {}  # views-bucket key → the call's view
+        self.calls: dict[str, ConversationRow] = {}  # views-bucket key → the call's row
+        self._raw: dict[str, bytes] = {}  # views-bucket key → the call's whole view, as put
+        self._full: tuple[str, bytes, CallView] | None = None  # the shown call, decoded
         self.alerts: dict[str, AlertView] = {}
         self.engines: dict[str, tuple[EngineStatus, float]] = {}  # key → (status, seen)
         self.presence: Presence | None = None
@@ -118,6 +117,8 @@ class NatsLink:
             )
 
     async def _watch(self, js: Any, name: str, apply: Callable[[str, bytes | None], None]) -> None:
+        """Follow one bucket for good: a watch that fails is started again, and what left
+        the bucket meanwhile leaves this dashboard once the bucket has been read again."""
         bucket: KeyValue | None = None
         while bucket is None:  # the org's first engine creates the buckets
             try:
@@ -126,17 +127,52 @@ class NatsLink:
                 await asyncio.sleep(BUCKET_RETRY_S)
         if name == self.names.presence_bucket:
             self.presence = Presence(bucket, self.dashboard_id, self.supervisor)
-        # Team scoping: only the keys of this supervisor's queues (the engine says which).
-        filters = [">"] if name == self.names.engines_bucket else await self._key_filters()
-        async for entry in watch_filters(bucket, filters):
-            if entry is None:  # what the bucket held has all been delivered
-                self._synced[name].set()
-                continue
-            deleted = entry.operation in ("DEL", "PURGE")
+        while True:
+            stale = set(self._held(name))  # before a restart: what may have gone
             try:
-                apply(entry.key, None if deleted else entry.value)
-            except codec.CodecError as exc:  # a peer's bad value is skipped, not drawn
-                log.warning("%s %s: %s", name, entry.key, exc)
+                # Team scoping: only the keys of this supervisor's queues (the engine says).
+                everything = name == self.names.engines_bucket
+                filters = [">"] if everything else await self._key_filters()
+                async for entry in watch_filters(bucket, filters):
+                    if entry is None:  # what the bucket held has all been delivered
+                        for key in stale:
+                            apply(key, None)
+                        stale.clear()
+                        self._synced[name].set()
+                        continue
+                    stale.discard(entry.key)
+                    deleted = entry.operation in ("DEL", "PURGE")
+                    try:
+                        apply(entry.key, None if deleted else entry.value)
+                    except codec.CodecError as exc:  # a peer's bad value: skipped, not drawn
+                        log.warning("%s %s: %s", name, entry.key, exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("watching %s failed (%s); watching again", name, exc)
+            await asyncio.sleep(BUCKET_RETRY_S)
+
+    async def _key_filters(self) -> list[str]:
+        """The KV filters of this supervisor's scope, asked of the engine once (retried
+        until an engine serves the org); a scope that sees nothing says so on the board."""
+        async with self._scope_lock:
+            while self.scope is None:
+                try:
+                    self.scope = Scope.from_json(await self._request("scope", {}))
+                except (EngineCommandError, EngineStopped) as exc:
+                    log.debug("scope not known yet: %s", exc)
+                    await asyncio.sleep(BUCKET_RETRY_S)
+            return self.scope.key_filters()
+
+    def _held(self, name: str) -> list[str]:
+        """The keys of bucket ``name`` this dashboard holds now."""
+        held: dict[str, Mapping[str, object]] = {
+            self.names.views_bucket: self.calls,
+            self.names.alerts_bucket: self.alerts,
+            self.names.engines_bucket: self.engines,
+            self.names.presence_bucket: self.presence.everyone if self.presence else {},
+        }
+        return list(held[name])
 
     async def aclose(self) -> None:
         """Leave: this dashboard's presence is deleted, the watches stop, NATS drains."""
@@ -157,17 +193,35 @@ class NatsLink:
     def _on_view(self, key: str, value: bytes | None) -> None:
         if value is None:
             old = self.calls.pop(key, None)
-            if old is not None and self._by_id.get(old.row.conversation_id) == key:
-                del self._by_id[old.row.conversation_id]
+            self._raw.pop(key, None)
+            if old is not None and self._by_id.get(old.conversation_id) == key:
+                del self._by_id[old.conversation_id]
             return
-        view: CallView = codec.decode(CallView, value)
-        cid = view.row.conversation_id
+        row = codec.row_of_view(value)
+        cid = row.conversation_id
         moved = self._by_id.get(cid)
         if moved is not None and moved != key:  # its queue became known: the old key goes
             self.calls.pop(moved, None)
-        self.calls[key] = view
+            self._raw.pop(moved, None)
+        self.calls[key] = row
+        self._raw[key] = value
         self._by_id[cid] = key
-        self._queues[cid] = view.row.queue_id
+        self._queues[cid] = row.queue_id
+
+    def _call(self, conversation_id: str | None) -> CallView | None:
+        """The whole view of the call shown, decoded once per value put."""
+        key = self._by_id.get(conversation_id or "")
+        raw = self._raw.get(key) if key is not None else None
+        if key is None or raw is None:
+            return None
+        cached = self._full
+        if cached is None or cached[0] != key or cached[1] is not raw:
+            try:
+                self._full = cached = (key, raw, codec.decode(CallView, raw))
+            except codec.CodecError as exc:
+                log.warning("views %s: %s", key, exc)
+                return None
+        return cached[2]
 
     def _on_alert(self, key: str, value: bytes | None) -> None:
         if value is None:
@@ -235,11 +289,11 @@ class NatsLink:
                 await self.start()
             except Exception as exc:
                 raise EngineStopped(str(exc)) from exc
-        call = self.calls.get(self._by_id.get(selected, "")) if selected else None
+        call = self._call(selected)
         self._keep_presence(selected, call)
         status = self._status()
         notices, self._notices = tuple(self._notices), []
-        all_rows = tuple(c.row for c in self.calls.values())
+        all_rows = tuple(self.calls.values())
         gauges = content = None
         if call is not None:
             all_own = status.all_own_latency if status is not None else None
@@ -285,106 +339,3 @@ class NatsLink:
             await presence.show(selected, queue)
         except Exception as exc:  # NATS away: the next frame tries again
             log.debug("presence not put: %s", exc)
-
-    # -- commands ---------------------------------------------------------------------------
-    async def _key_filters(self) -> list[str]:
-        """The KV filters of this supervisor's scope, asked of the engine once (retried
-        until an engine serves the org); a scope that sees nothing says so on the board."""
-        async with self._scope_lock:
-            while self.scope is None:
-                try:
-                    self.scope = Scope.from_json(await self._request("scope", {}))
-                except (EngineCommandError, EngineStopped) as exc:
-                    log.debug("scope not known yet: %s", exc)
-                    await asyncio.sleep(BUCKET_RETRY_S)
-            return self.scope.key_filters()
-
-    async def _request(self, verb: str, body: dict[str, Any], queue: str | None = None) -> Any:
-        """Send a command (to the call's queue subject when ``queue`` is given, the org's
-        otherwise) and return its result; a refusal raises with the engine's reason."""
-        if self._client is None:
-            await self.start()
-        client = self._client
-        assert client is not None
-        # Sent as this supervisor: a scoped server lets each publish only as themselves.
-        subject = self.names.supervisor_command(verb, self.supervisor, queue)
-        try:
-            msg = await client.request(
-                subject,
-                json.dumps(body).encode(),
-                timeout=COMMAND_TIMEOUT_S,
-                headers={SUPERVISOR_HEADER: self.supervisor},
-            )
-        except Exception as exc:
-            name = type(exc).__name__
-            if "NoResponders" in name:
-                raise EngineCommandError(f"no engine is serving org {self.names.org}") from exc
-            if "Timeout" in name:
-                raise EngineCommandError(
-                    f"the engine did not answer within {COMMAND_TIMEOUT_S:.0f} s"
-                ) from exc
-            raise EngineStopped(f"NATS: {exc or name}") from exc
-        try:
-            answer = json.loads(msg.data)
-        except ValueError:
-            raise EngineCommandError("the engine's answer is not JSON") from None
-        if not answer.get("ok"):
-            raise EngineCommandError(str(answer.get("error") or "refused"))
-        return answer.get("result")
-
-    def _queue(self, conversation_id: str) -> str:
-        """The queue a call's commands go to (``_none`` while its queue is not known)."""
-        return self._queues.get(conversation_id) or NO_QUEUE
-
-    async def subscribe(self, conversation_ids: list[str]) -> list[SubscriptionRejected]:
-        result = await self._request("subscribe", {"conversation_ids": list(conversation_ids)})
-        return list(codec.from_python(list[SubscriptionRejected], result or []))
-
-    async def unsubscribe(self, conversation_ids: list[str]) -> None:
-        by_queue: dict[str, list[str]] = {}
-        for cid in conversation_ids:
-            by_queue.setdefault(self._queue(cid), []).append(cid)
-        for queue, ids in by_queue.items():
-            await self._request("unsubscribe", {"conversation_ids": ids}, queue)
-
-    async def live_conversations(self) -> list[LiveConversation]:
-        result = await self._request("live_conversations", {})
-        return list(codec.from_python(list[LiveConversation], result or []))
-
-    async def pause(self, conversation_id: str | None = None) -> None:
-        await self._one_or_all("pause", conversation_id)
-
-    async def resume(self, conversation_id: str | None = None) -> None:
-        await self._one_or_all("resume", conversation_id)
-
-    async def _one_or_all(self, verb: str, conversation_id: str | None) -> None:
-        if conversation_id is None:
-            await self._request(verb, {"conversation_id": None})
-        else:
-            body = {"conversation_id": conversation_id}
-            await self._request(verb, body, self._queue(conversation_id))
-
-    async def reset_context(self, conversation_id: str) -> None:
-        body = {"conversation_id": conversation_id}
-        await self._request("reset_context", body, self._queue(conversation_id))
-
-    async def flush_audit(self) -> None:
-        await self._request("flush_audit", {})
-
-    async def acknowledge(self, alert_id: str, actor: str) -> None:
-        """Acknowledged as this dashboard's supervisor (the header carries the name; the
-        CLI made ``actor`` the same name)."""
-        alert = next((a for a in self.alerts.values() if a.alert_id == alert_id), None)
-        queue = self._queue(alert.conversation_id) if alert is not None else NO_QUEUE
-        await self._request("acknowledge", {"alert_id": alert_id}, queue)
-
-    async def ended_conversations(self) -> list[ConversationRow]:
-        result = await self._request("ended_conversations", {})
-        ended: list[ConversationRow] = list(codec.from_python(list[ConversationRow], result or []))
-        for row in ended:  # reopen goes to the ended call's queue
-            self._queues[row.conversation_id] = row.queue_id
-        return ended
-
-    async def reopen(self, conversation_id: str) -> None:
-        body = {"conversation_id": conversation_id}
-        await self._request("reopen", body, self._queue(conversation_id))

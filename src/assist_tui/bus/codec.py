@@ -46,6 +46,15 @@ class CallView:
 
 
 @dataclass(frozen=True, slots=True)
+class CallHead:
+    """A ``CallView`` read for its row only: the gauges and the transcript are skipped
+    (their JSON parsed, not validated), so a dashboard pays for the call it shows, not
+    for every call on the board each time one changes."""
+
+    row: ConversationRow
+
+
+@dataclass(frozen=True, slots=True)
 class EngineStatus:
     """The engines KV's value: one engine's figures, put every second (a heartbeat)."""
 
@@ -96,6 +105,22 @@ def from_python(kind: Any, value: Any) -> Any:
     return typed
 
 
+_ROW_START = b'{"row":'
+_ROW_END = b',"gauges":'
+
+
+def row_of_view(data: bytes) -> ConversationRow:
+    """The row of a ``CallView`` value without parsing its transcript. The publisher puts
+    the row first; a quote cannot appear unescaped inside a JSON string, so the first
+    ``,"gauges":`` ends it. A value laid out otherwise is read whole (``CallHead``)."""
+    end = data.find(_ROW_END)
+    if data.startswith(_ROW_START) and end > 0:
+        row: ConversationRow = decode(ConversationRow, data[len(_ROW_START) : end])
+        return row
+    head: CallHead = decode(CallHead, data)
+    return head.row
+
+
 # The types commands answer with (bus/commands.py), by verb.
 REPLY_TYPES: dict[str, Any] = {
     "subscribe": list[SubscriptionRejected],
@@ -105,6 +130,7 @@ REPLY_TYPES: dict[str, Any] = {
 
 __all__ = [
     "AlertView",
+    "CallHead",
     "CallView",
     "CodecError",
     "EngineStatus",
@@ -112,4 +138,5 @@ __all__ = [
     "decode",
     "encode",
     "from_python",
+    "row_of_view",
 ]

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUBLISH_HZ = 4.0  # per call: a view changes with every partial; people read at most this
+# A call whose state version has not moved (nobody spoke) changes only in its figures
+# (silence so far, audio, alerts): looked at once a second, not at every round.
+IDLE_CHECK_S = 1.0
 STATUS_EVERY_S = 1.0
 PUT_BATCH = 64  # puts in flight at once (each waits for the server's ack)
 
@@ -67,6 +70,7 @@ class ViewPublisher:
         self._view_keys: dict[str, str] = {}  # conversation → its key
         self._view_sent: dict[str, bytes] = {}  # key → the value last put
         self._content: dict[str, tuple[int, bytes]] = {}  # conversation → (version, JSON)
+        self._checked: dict[str, tuple[int, float]] = {}  # conversation → (version, when)
         self._alert_keys: dict[str, str] = {}  # alert → its key
         self._alert_sent: dict[str, bytes] = {}
         self._status_due = 0.0
@@ -147,6 +151,7 @@ class ViewPublisher:
         puts: list[tuple[str, bytes]] = []
         deletes: list[str] = []
         live = self.engine.conversations
+        now = time.monotonic()
         for cid, state in list(live.items()):
             key = self.names.key(state.queue_id, cid)
             old = self._view_keys.get(cid)
@@ -154,12 +159,22 @@ class ViewPublisher:
                 deletes.append(old)
                 self._view_sent.pop(old, None)
             self._view_keys[cid] = key
+            checked = self._checked.get(cid)
+            if (
+                checked is not None
+                and checked[0] == state.version
+                and now - checked[1] < IDLE_CHECK_S
+                and key in self._view_sent
+            ):
+                continue  # nothing said on the call: its figures are looked at less often
+            self._checked[cid] = (state.version, now)
             value = self.call_view(state)
             if self._view_sent.get(key) != value:
                 puts.append((key, value))
         for cid in [c for c in self._view_keys if c not in live]:
             key = self._view_keys.pop(cid)
             self._content.pop(cid, None)
+            self._checked.pop(cid, None)
             self._view_sent.pop(key, None)
             deletes.append(key)
         await self._apply(self.views, puts, deletes, self._view_sent)
