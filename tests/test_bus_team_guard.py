@@ -68,6 +68,10 @@ async def test_a_call_outside_the_actors_teams_is_refused_and_audited(engine: As
         ),
     ]
     assert guard.own_calls("ana") == [BILLING, PAYMENTS]  # what her "pause all" pauses
+    from assist_tui.ui.audit_summary import summary
+
+    first = next(iter(engine.audit.records(kinds=[REFUSED_KIND])))
+    assert summary(first).startswith("command_refused · reset_context · support · conversation")
 
 
 async def test_a_supervisor_in_no_team_may_act_on_nothing(engine: AssistEngine) -> None:
