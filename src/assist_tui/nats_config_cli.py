@@ -16,7 +16,7 @@ from assist_tui.bus.nats_config import (
     write_private,
 )
 from assist_tui.bus.scope import ScopeError, TeamScopes, needs_names
-from assist_tui.bus.subjects import Subjects, queue_token
+from assist_tui.bus.subjects import NO_QUEUE, Subjects, queue_token
 from assist_tui.config import Settings
 
 
@@ -69,6 +69,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     print("passwords (shown once; hand each to its user, they are not stored elsewhere):")
     width = max(len(user.name) for user in users)
     named = {queue_token(qid): name for name, qid in directory.items()}
+    named[NO_QUEUE] = "queue not known"  # unassigned = true
     for user in users:
         if user.name == args.engine_user:
             seen = "everything (the engine)"
@@ -76,10 +77,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             tokens = sorted(scopes.scope(user.name).tokens or ())
             seen = ", ".join(f"{named[t]} ({t})" if t in named else t for t in tokens)
         print(f"  {user.name:<{width}}  {user.password}  sees: {seen}")
-    print("run:")
+    org = f" --org {args.org}" if args.org != "demo" else ""
+    print("run (README: Team scoping):")
     print(f"  nats-server -c {args.output} -js -sd NATS_STORE_DIR   # listens on 4222 unless -p")
-    print(
-        f"  the engine connects as {args.engine_user}, each dashboard as its supervisor "
-        "(README: Team scoping)"
-    )
+    print(f"  assist-tui serve --nats nats://{args.engine_user}:PASSWORD@HOST:4222{org}")
+    print(f"  assist-tui --attach nats://SUPERVISOR:PASSWORD@HOST:4222{org}")
     return 0
