@@ -27,7 +27,7 @@ async def until_view(
     link: EngineLink,
     predicate: Callable[[EngineView], object],
     selected: str | None = None,
-    timeout: float = 60.0,
+    timeout: float = 45.0,
 ) -> EngineView:
     """The link's first view for which ``predicate`` holds (polled every 50 ms)."""
     loop = asyncio.get_running_loop()

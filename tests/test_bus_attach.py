@@ -75,7 +75,7 @@ async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_p
             # Pushes happen on the engine, once, with this dashboard and raj's attached.
             emulator = served.platform.emulator
             assert emulator is not None
-            await until(pilot, lambda: len(emulator.emulator.assist_received) >= 1, 60)
+            await until(pilot, lambda: len(emulator.emulator.assist_received) >= 1, 45)
             # p pauses the call on the serving engine, audited as ana.
             await pilot.press("p")
             await until(pilot, lambda: served.engine.conversations[cid].paused)

@@ -65,7 +65,7 @@ def _rich(engine: AssistEngine) -> bool:
 
 async def test_views_of_a_real_run_round_trip() -> None:
     async with running_engine() as engine:
-        await wait_until(lambda: _rich(engine), timeout=90)
+        await wait_until(lambda: _rich(engine), timeout=50)
         views: list[EngineView] = [take_view(engine, None)]
         views += [take_view(engine, cid) for cid in list(engine.conversations)]
         calls = [

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -68,7 +69,7 @@ async def test_two_dashboards_one_engine_every_action_once(nats_server: str) -> 
             assert view.rows is not None
             cid = view.rows[0].conversation_id
             await until_view(link, lambda v: v.content is not None and v.content.lines, cid)
-        await wait_until(lambda: len(emulator.emulator.assist_received) >= 2, timeout=90)
+        await wait_until(lambda: len(emulator.emulator.assist_received) >= 2, timeout=45)
         await wait_until(lambda: sum(emulator.emulator.knowledge_received.values()) >= 3)
         s.engine.audit.flush()
     audit = s.audit_path
@@ -98,15 +99,13 @@ async def test_a_late_joiner_sees_the_board_at_once(nats_server: str) -> None:
             if before == {cid: st.version for cid, st in s.engine.conversations.items()}:
                 break
         board = {cid: st.version for cid, st in s.engine.conversations.items()}
-        said = {
-            cid: [x.text for x in st.lines.values()] for cid, st in s.engine.conversations.items()
-        }
+        said = {c: [x.text for x in st.lines.values()] for c, st in s.engine.conversations.items()}
         async with attached(nats_server, "late") as late:
             view = await late.view(None)  # the first view, no waiting for updates
             assert view.rows is not None and view.ready
             assert {r.conversation_id for r in view.rows} == set(board)
-            cid = next(c for c, lines in said.items() if lines)
-            first = await late.view(cid)
+            cid = next(c for c in board if said[c])
+            first = await late.view(cid)  # as published, though the engine went on since
             assert first.content is not None and first.content.version == board[cid]
             assert [x.text for x in first.content.lines] == said[cid]
             assert first.gauges is not None and first.gauges.conversation_id == cid
@@ -151,7 +150,7 @@ async def test_commands_are_audited_with_the_supervisor(nats_server: str) -> Non
 async def test_acknowledge_names_the_supervisor_everywhere(nats_server: str) -> None:
     async with served(nats_server) as s, attached(nats_server, "ana") as ana:
         async with attached(nats_server, "raj") as raj:
-            view = await until_view(ana, lambda v: any(a.open for a in v.alerts or ()), None, 90)
+            view = await until_view(ana, lambda v: any(a.open for a in v.alerts or ()), None, 45)
             assert view.alerts is not None
             alert = next(a for a in view.alerts if a.open)
             await ana.acknowledge(alert.alert_id, "ana")
@@ -253,7 +252,7 @@ async def test_sigterm_flushes_and_exits_0(nats_server: str, tmp_path: Path) -> 
     assert process.stdout is not None
     audit_path: Path | None = None
     async with attached(nats_server, "ana") as ana:
-        first = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        first = (await asyncio.wait_for(process.stdout.readline(), 45)).decode()
         assert first.startswith("assist-tui serve: org demo on " + nats_server), first
         audit_path = Path(first.rsplit("audit ", 1)[1].strip())
         await until_view(ana, lambda v: v.ready and v.rows)
@@ -263,3 +262,59 @@ async def test_sigterm_flushes_and_exits_0(nats_server: str, tmp_path: Path) -> 
         await wait_until(lambda: not ana.engines)
     assert audit_path is not None
     assert records(audit_path, "subscribe")  # audited and committed before the exit
+
+
+async def test_ended_calls_and_reopen_over_the_bus(nats_server: str) -> None:
+    settings = demo_settings(alerts={"linger_s": 3, "tick_s": 0.2})
+    async with (
+        serving(settings, nats_server, org="demo", engine_id="engine-1") as s,
+        attached(nats_server, "ana") as ana,
+    ):
+        await wait_until(lambda: bool(s.engine.board.ended), timeout=45)
+        ended = await ana.ended_conversations()
+        assert ended and ended[0].ended_at is not None
+        cid = ended[0].conversation_id
+        # It left the board: the views bucket no longer holds it.
+        await until_view(ana, lambda v: cid not in {r.conversation_id for r in v.rows or ()})
+        await ana.reopen(cid)
+        back = await until_view(ana, lambda v: cid in {r.conversation_id for r in v.rows or ()})
+        assert back.rows is not None
+        s.engine.audit.flush()
+        reopened = [(c, actor) for c, actor, _ in records(s.audit_path, "conversation_reopened")]
+        assert reopened == [(cid, "ana")]
+
+
+def test_embedded_on_a_busy_port_is_one_line_and_status_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--demo", "serve", "--nats-port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"port {port} is in use" in err
+
+
+async def test_ctrl_c_on_embedded_serve_stops_in_order() -> None:
+    """Ctrl-C reaches the whole foreground group; the embedded nats-server, in its own
+    session, outlives the engine's orderly stop (dashboards are told it stopped)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "assist_tui", "--demo", "serve", "--nats-port", "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "ASSIST_TUI_NLP_TRAINED_PIPELINE": ""},
+        start_new_session=True,  # a group of its own, as a terminal's foreground job
+    )  # fmt: skip
+    assert process.stdout is not None
+    first = (await asyncio.wait_for(process.stdout.readline(), 45)).decode()
+    assert "(embedded nats-server, loopback only)" in first, first
+    url = first.split(" on ", 1)[1].split(" ", 1)[0]
+    async with attached(url, "ana") as ana:
+        await until_view(ana, lambda v: v.ready)
+        os.killpg(process.pid, signal.SIGINT)
+        # The engine's status leaves before the server does: "no engine", not "NATS lost".
+        await wait_until(lambda: not ana.engines)
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert b"final:" in out

@@ -369,7 +369,9 @@ def test_nats_config_command_resolves_names_and_prints_passwords_once(
         line = next(row for row in printed.splitlines() if row.split()[:1] == [user])
         password = line.split()[1]
         assert f'password: "{password}"' in text  # the one printed is the one the server has
-    assert f"sees: Billing ({billing})" in printed and "sees: queue not known (_none), q_2" in printed
+    assert (
+        f"sees: Billing ({billing})" in printed and "sees: queue not known (_none), q_2" in printed
+    )
     assert main(["nats-config", "--config", str(config), "--output", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
 

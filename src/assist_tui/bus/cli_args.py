@@ -81,7 +81,11 @@ def serve_parser(commands: Any, common: Callable[[argparse.ArgumentParser], None
     )
     _org(serve)
     serve.add_argument(
-        "--interval", type=cli_checks.positive_seconds, default=5.0, metavar="SECONDS"
+        "--interval",
+        type=cli_checks.positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="status line period",
     )
     serve.add_argument(
         "--duration", type=cli_checks.positive_seconds, metavar="SECONDS", help="stop then"

@@ -40,6 +40,7 @@ PUBLISH_HZ = 4.0  # per call: a view changes with every partial; people read at 
 # A call whose state version has not moved (nobody spoke) changes only in its figures
 # (silence so far, audio, alerts): looked at once a second, not at every round.
 IDLE_CHECK_S = 1.0
+YIELD_AFTER_S = 0.002  # as the engine's own pipeline: no long stretch without the loop
 STATUS_EVERY_S = 1.0
 PUT_BATCH = 64  # puts in flight at once (each waits for the server's ack)
 
@@ -151,8 +152,13 @@ class ViewPublisher:
         puts: list[tuple[str, bytes]] = []
         deletes: list[str] = []
         live = self.engine.conversations
-        now = time.monotonic()
+        now = slice_start = time.monotonic()
         for cid, state in list(live.items()):
+            if time.monotonic() - slice_start > YIELD_AFTER_S:
+                await asyncio.sleep(0)  # the engine's pipeline runs between slices
+                slice_start = time.monotonic()
+                if cid not in live:
+                    continue  # it left meanwhile: deleted below
             key = self.names.key(state.queue_id, cid)
             old = self._view_keys.get(cid)
             if old is not None and old != key:  # its queue became known: it moves

@@ -139,6 +139,11 @@ async def nats_for(nats_url: str | None, port: int, store: Path) -> AsyncIterato
     if nats_url:
         yield nats_url
         return
+    if port and not _port_free(port):
+        raise ServeError(
+            f"port {port} is in use (a nats-server already?): serve --nats "
+            f"nats://127.0.0.1:{port} to use it, or --nats-port another"
+        )
     server = LocalNatsServer(store, port=port)
     try:
         await server.start()
@@ -148,6 +153,15 @@ async def nats_for(nats_url: str | None, port: int, store: Path) -> AsyncIterato
         yield server.url
     finally:
         await server.stop()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 async def run_serve(

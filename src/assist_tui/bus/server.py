@@ -77,6 +77,9 @@ class LocalNatsServer:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            # Its own session: a Ctrl-C at the terminal reaches ``serve``, which stops
+            # the engine in order first and this server after it (``stop``).
+            start_new_session=True,
         )
         await self._wait_ready()
 
