@@ -91,7 +91,13 @@ async def test_a_late_joiner_sees_the_board_at_once(nats_server: str) -> None:
         s.publishing.cancel()  # the board stands still: what the joiner must see is known
         with contextlib.suppress(asyncio.CancelledError):
             await s.publishing
-        await s.publisher.publish()
+        # The engine runs on while a publish awaits its puts: publish until none moved
+        # meanwhile, so what was published is what the board holds as it is read here.
+        for _ in range(100):
+            before = {cid: st.version for cid, st in s.engine.conversations.items()}
+            await s.publisher.publish()
+            if before == {cid: st.version for cid, st in s.engine.conversations.items()}:
+                break
         board = {cid: st.version for cid, st in s.engine.conversations.items()}
         said = {c: [x.text for x in st.lines.values()] for c, st in s.engine.conversations.items()}
         async with attached(nats_server, "late") as late:

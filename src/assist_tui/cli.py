@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(shots)
     shots.add_argument("--output", type=Path, default=Path("screenshots"), help="directory")
+    from assist_tui import nats_config_cli  # team scoping: README, Team scoping
+
+    nats_config_cli.add_parser(commands, _common)
 
     config = commands.add_parser("config", help="show or create the configuration")
     _common(config)
@@ -362,6 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             settings = _load(args).settings.model_copy(update={"demo": True})
             return screenshots(settings, args.output)
+        if args.command == "nats-config":
+            from assist_tui import nats_config_cli
+
+            return asyncio.run(nats_config_cli.run(loaded.settings, args))
         if args.command == "run":
             from assist_tui.headless import run_headless
 

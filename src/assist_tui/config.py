@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from assist_tui.engine.pii.categories import check_categories
 from assist_tui.genesys.regions import Region, resolve_region
 from assist_tui.genesys.urls import check_transport
+from assist_tui.team_settings import TeamSettings, check_team_names
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -437,6 +438,10 @@ class Settings(_Section):
         default_factory=dict, description="rebind keys: binding id -> key (e.g. pause = 'space')"
     )
     demo: bool = Field(False, description="use the built-in emulator")
+    teams: dict[str, TeamSettings] = Field(
+        default_factory=dict,
+        description="team scoping on NATS: [teams.<name>] supervisors see only their queues",
+    )
 
     @property
     def use_emulator(self) -> bool:
@@ -451,6 +456,11 @@ class Settings(_Section):
         if problems:
             raise ValueError("; ".join(problems))
         return value
+
+    @field_validator("teams")
+    @classmethod
+    def _team_names(cls, value: dict[str, TeamSettings]) -> dict[str, TeamSettings]:
+        return check_team_names(value)
 
 
 class ConfigError(Exception):
@@ -614,6 +624,8 @@ def _value_at(data: Any, section: str, key: str) -> bool:
 
 def _describe(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
+    if parts[:1] == ["teams"] and len(parts) >= 3:  # [teams.billing] supervisors
+        return f"[teams.{parts[1]}] {'.'.join(parts[2:])}"
     if len(parts) >= 2:
         return f"[{parts[0]}] {'.'.join(parts[1:])}"
     return parts[0] if parts else "(top level)"
@@ -628,6 +640,8 @@ def _explain(exc: ValidationError, origins: Mapping[str, str], path: Path) -> Co
         where = origin or f"config file {path}"
         if error["type"] == "extra_forbidden":
             section = _section_fields().get(str(loc[0])) if len(loc) > 1 else None
+            if loc[0] == "teams" and len(loc) == 3:
+                section = TeamSettings
             known = sorted((section or Settings).model_fields)
             near = difflib.get_close_matches(str(loc[-1]), known, n=1)
             lines.append(f"  {_describe(loc)} (in {where}): unknown key")

@@ -61,6 +61,22 @@ def _field_lines(name: str, info: FieldInfo) -> list[str]:
     return lines
 
 
+def _teams_lines(settings_model: type[BaseModel]) -> list[str]:
+    """``[teams.<name>]``: none by default (every supervisor sees every queue), so the
+    example is commented out; each key with its description, from ``TeamSettings``."""
+    from assist_tui.team_settings import TEAMS_EXAMPLE, TeamSettings
+
+    lines = [f"# {settings_model.model_fields['teams'].description}"]
+    lines.append("# none by default: every supervisor sees every queue. README: Team scoping.")
+    for name, info in TeamSettings.model_fields.items():
+        lines.append(f"#   {name}: {info.description}")
+    for team, values in TEAMS_EXAMPLE:
+        lines.append(f"# [teams.{team}]")
+        lines.extend(f"# {key} = {toml_value(value)}" for key, value in values.items())
+    lines.append("")
+    return lines
+
+
 def render_template(settings_model: type[BaseModel]) -> str:
     """Every section and every field of ``settings_model``, each with its description."""
     out = [HEADER]
@@ -75,12 +91,13 @@ def render_template(settings_model: type[BaseModel]) -> str:
             for field_name, field_info in annotation.model_fields.items():
                 out.extend(_field_lines(field_name, field_info))
             out.append("")
-        elif name == "keys":
-            continue  # written last: a TOML table of its own
+        elif name in ("keys", "teams"):
+            continue  # written last: TOML tables of their own
         else:
             top.extend(_field_lines(name, info))
     if top:  # top-level keys must come before the first table
         out.insert(1, "\n".join(top) + "\n")
+    out.extend(_teams_lines(settings_model))
     out.append("[keys]")
     out.append(f"# {settings_model.model_fields['keys'].description}")
     out.append("# binding ids and their default keys:")

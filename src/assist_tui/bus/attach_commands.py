@@ -40,7 +40,8 @@ class AttachCommands:
             await self.start()
         client = self._client
         assert client is not None
-        subject = self.names.command(verb, queue)
+        # Sent as this supervisor: a scoped server lets each publish only as themselves.
+        subject = self.names.supervisor_command(verb, self.supervisor, queue)
         try:
             msg = await client.request(
                 subject,

@@ -22,10 +22,13 @@ from assist_tui.bus import codec
 from assist_tui.bus.attach_commands import AttachCommands
 from assist_tui.bus.codec import CallView, EngineStatus
 from assist_tui.bus.connection import connect
+from assist_tui.bus.nats_config import inbox_prefix
 from assist_tui.bus.presence import Presence
+from assist_tui.bus.scope import Scope
+from assist_tui.bus.scoped_watch import watch_filters
 from assist_tui.bus.subjects import Subjects, token
 from assist_tui.engine.board_types import AlertView
-from assist_tui.engine.link import EngineStopped
+from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.engine.snapshot import ConversationRow, EngineView
 
 if TYPE_CHECKING:
@@ -78,6 +81,8 @@ class NatsLink(AttachCommands):
         self._start_lock = asyncio.Lock()
         self._presence_task: asyncio.Task[None] | None = None
         self._connected_since = time.monotonic()
+        self.scope: Scope | None = None  # team scoping: the queues this supervisor sees
+        self._scope_lock = asyncio.Lock()
 
     # -- start and stop -------------------------------------------------------------------
     async def start(self) -> None:
@@ -86,7 +91,11 @@ class NatsLink(AttachCommands):
         async with self._start_lock:
             if self._client is not None:
                 return
-            client = await connect(self.url, name=f"assist-tui attach {self.dashboard_id}")
+            client = await connect(
+                self.url,
+                name=f"assist-tui attach {self.dashboard_id}",
+                inbox_prefix=inbox_prefix(self.supervisor),
+            )
             self._client = client
             self._connected_since = time.monotonic()
             await client.subscribe(self.names.notices(), cb=self._on_notice)
@@ -121,8 +130,10 @@ class NatsLink(AttachCommands):
         while True:
             stale = set(self._held(name))  # before a restart: what may have gone
             try:
-                watcher = await bucket.watchall()
-                async for entry in watcher:
+                # Team scoping: only the keys of this supervisor's queues (the engine says).
+                everything = name == self.names.engines_bucket
+                filters = [">"] if everything else await self._key_filters()
+                async for entry in watch_filters(bucket, filters):
                     if entry is None:  # what the bucket held has all been delivered
                         for key in stale:
                             apply(key, None)
@@ -140,6 +151,18 @@ class NatsLink(AttachCommands):
             except Exception as exc:
                 log.warning("watching %s failed (%s); watching again", name, exc)
             await asyncio.sleep(BUCKET_RETRY_S)
+
+    async def _key_filters(self) -> list[str]:
+        """The KV filters of this supervisor's scope, asked of the engine once (retried
+        until an engine serves the org); a scope that sees nothing says so on the board."""
+        async with self._scope_lock:
+            while self.scope is None:
+                try:
+                    self.scope = Scope.from_json(await self._request("scope", {}))
+                except (EngineCommandError, EngineStopped) as exc:
+                    log.debug("scope not known yet: %s", exc)
+                    await asyncio.sleep(BUCKET_RETRY_S)
+            return self.scope.key_filters()
 
     def _held(self, name: str) -> list[str]:
         """The keys of bucket ``name`` this dashboard holds now."""
@@ -227,6 +250,9 @@ class NatsLink(AttachCommands):
             return ""
         if not client.is_connected:
             return f"NATS connection to {self.url} lost; reconnecting"
+        notice = self.scope.notice() if self.scope is not None else None
+        if notice:  # team scoping: this supervisor sees no queue
+            return notice
         now = time.monotonic()
         if not self.engines:
             waited = now - self._connected_since

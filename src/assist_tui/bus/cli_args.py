@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from assist_tui import cli_checks
 from assist_tui.bus.errors import BusError
+from assist_tui.bus.nats_config import check_identity, login_user
 from assist_tui.bus.shard_cli import shard_arguments, shard_of
 from assist_tui.config import Settings
 
@@ -98,9 +99,13 @@ def org_of(args: argparse.Namespace) -> str:
 
 
 def supervisor_of(args: argparse.Namespace, settings: Settings) -> str:
-    """``--as``, else the configured supervisor, else the OS user."""
+    """``--as``, else the NATS user of the ``--attach`` URL, else the configured
+    supervisor, else the OS user."""
     if getattr(args, "as_name", None):
         return str(args.as_name).strip()
+    login = login_user(getattr(args, "attach", None) or "")
+    if login:  # team scoping: the user logged in as is who acts
+        return login
     if settings.ui.supervisor.strip():
         return settings.ui.supervisor.strip()
     try:
@@ -117,8 +122,11 @@ def attach_link(args: argparse.Namespace, settings: Settings) -> tuple[EngineLin
         return None, settings
     from assist_tui.bus.attach_link import NatsLink, check_reachable
 
-    asyncio.run(check_reachable(url))  # a clear one-line error before the screen opens
     name = supervisor_of(args, settings)
+    mismatch = check_identity(name, url)
+    if mismatch:
+        raise BusError(mismatch)
+    asyncio.run(check_reachable(url))  # a clear one-line error before the screen opens
     ui = settings.ui.model_copy(update={"supervisor": name})
     link = NatsLink(url, org=org_of(args), supervisor=name)
     return link, settings.model_copy(update={"ui": ui})

@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from assist_tui.bus import codec
+from assist_tui.bus.scope import TeamScopes
 from assist_tui.bus.subjects import Subjects, queue_token
+from assist_tui.bus.team_guard import TeamGuard
 from assist_tui.engine import parked
 from assist_tui.engine.link import reason_of
 
@@ -47,6 +49,7 @@ VERBS: dict[str, bool] = {
     "acknowledge": True,
     "ended_conversations": False,
     "reopen": True,
+    "scope": False,  # the queues the actor may see (team scoping, bus/team_guard.py)
 }
 
 
@@ -70,10 +73,18 @@ def reply(ok: bool, result: bytes = b"null", error: str = "") -> bytes:
 class CommandResponder:
     """Subscribes to the org's command subjects; ``await stop()`` unsubscribes."""
 
-    def __init__(self, engine: AssistEngine, client: Client, names: Subjects) -> None:
+    def __init__(
+        self,
+        engine: AssistEngine,
+        client: Client,
+        names: Subjects,
+        guard: TeamGuard | None = None,
+    ) -> None:
         self.engine = engine
         self.client = client
         self.names = names
+        # Team scoping: who may act on which call (all, when no [teams] is configured).
+        self.guard = guard or TeamGuard(engine, TeamScopes({}))
         self._subs: list[Subscription] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.answered = 0
@@ -81,7 +92,10 @@ class CommandResponder:
         self.share: Callable[[bytes], bytes | None] | None = None
 
     async def start(self) -> None:
-        for subject in self.names.command_listeners():
+        for subject in (
+            *self.names.command_listeners(),
+            *self.names.supervisor_command_listeners(),
+        ):
             self._subs.append(await self.client.subscribe(subject, cb=self._on_message))
 
     async def stop(self) -> None:
@@ -117,6 +131,7 @@ class CommandResponder:
 
     async def handle(self, subject: str, data: bytes, headers: dict[str, str] | None) -> bytes:
         """The JSON result of the command on ``subject``; raises with a reason otherwise."""
+        sender, subject = self.guard.sender(subject, self.names)  # …u.<name>.cmd.<verb>
         verb, queue = self._parse(subject)
         try:
             args: dict[str, Any] = json.loads(data) if data.strip() else {}
@@ -124,10 +139,11 @@ class CommandResponder:
             raise Refused("the request is not JSON") from None
         if not isinstance(args, dict):
             raise Refused("the request is not a JSON object")
-        actor = actor_of(headers)
+        actor = sender or actor_of(headers)
         handler = self._handlers().get(verb)
         if handler is None:
             raise Refused(f"unknown command {verb!r}")
+        self.guard.check(verb, args, actor)  # outside the actor's teams: refused, audited
         if queue is not None:
             self._check_queue(verb, queue, args)
         elif VERBS[verb] and not (
@@ -182,6 +198,7 @@ class CommandResponder:
             "acknowledge": self._acknowledge,
             "ended_conversations": self._ended,
             "reopen": self._reopen,
+            "scope": self._scope,
         }
 
     @staticmethod
@@ -207,15 +224,17 @@ class CommandResponder:
         return b"null"
 
     async def _live(self, args: dict[str, Any], actor: str) -> bytes:
-        live = await self.engine.live_conversations()
+        live = self.guard.live_for(actor, await self.engine.live_conversations())
         return codec.encode(codec.REPLY_TYPES["live_conversations"], live)
 
     async def _pause(self, args: dict[str, Any], actor: str) -> bytes:
-        self.engine.pause(args.get("conversation_id"), actor=actor)
+        for cid in self.guard.targets(args.get("conversation_id"), actor):
+            self.engine.pause(cid, actor=actor)
         return b"null"
 
     async def _resume(self, args: dict[str, Any], actor: str) -> bytes:
-        self.engine.resume(args.get("conversation_id"), actor=actor)
+        for cid in self.guard.targets(args.get("conversation_id"), actor):
+            self.engine.resume(cid, actor=actor)
         return b"null"
 
     async def _reset(self, args: dict[str, Any], actor: str) -> bytes:
@@ -231,9 +250,12 @@ class CommandResponder:
         return b"null"
 
     async def _ended(self, args: dict[str, Any], actor: str) -> bytes:
-        ended = self.engine.ended_conversations()
+        ended = self.guard.rows_for(actor, self.engine.ended_conversations())
         return codec.encode(codec.REPLY_TYPES["ended_conversations"], ended)
 
     async def _reopen(self, args: dict[str, Any], actor: str) -> bytes:
         self.engine.reopen(self._id(args), actor=actor)
         return b"null"
+
+    async def _scope(self, args: dict[str, Any], actor: str) -> bytes:
+        return json.dumps(self.guard.scope(actor).as_json()).encode()

@@ -20,7 +20,7 @@ CONNECT_TIMEOUT_S = 3.0
 RECONNECT_WAIT_S = 1.0
 
 
-async def connect(url: str, name: str) -> Client:
+async def connect(url: str, name: str, *, inbox_prefix: str | None = None) -> Client:
     """A client connected to ``url``; ``BusUnavailable`` after a couple of tries."""
     last: list[BaseException] = []
 
@@ -39,6 +39,8 @@ async def connect(url: str, name: str) -> Client:
             nats.connect(
                 url,
                 name=name,
+                # A private reply inbox (team scoping: nobody reads another's replies).
+                inbox_prefix=inbox_prefix or "_INBOX",
                 connect_timeout=CONNECT_TIMEOUT_S,
                 # nats-py retries the first connection forever unless this is positive.
                 max_reconnect_attempts=1,
@@ -66,7 +68,8 @@ async def bucket(js: JetStreamContext, name: str, *, ttl_s: float | None = None)
     try:
         return await js.key_value(name)
     except BucketNotFoundError:
-        return await js.create_key_value(bucket=name, ttl=ttl_s, history=1)
+        # direct: gets by key on a subject a scoped user's permissions can match.
+        return await js.create_key_value(bucket=name, ttl=ttl_s, history=1, direct=True)
 
 
 async def clear_bucket(kv: KeyValue) -> int:

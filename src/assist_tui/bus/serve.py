@@ -26,8 +26,10 @@ from assist_tui.bus.commands import CommandResponder
 from assist_tui.bus.connection import bucket, clear_bucket, connect
 from assist_tui.bus.errors import BusUnavailable, ServeError
 from assist_tui.bus.publisher import ViewPublisher
+from assist_tui.bus.scope import ScopeError
 from assist_tui.bus.server import LocalNatsServer, NatsServerMissing
 from assist_tui.bus.subjects import Subjects, token
+from assist_tui.bus.team_guard import guard_for
 from assist_tui.config import Settings, data_dir
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless import status_line, store_paths
@@ -102,7 +104,11 @@ async def serving(
                 engine_id=engine_id,
                 label=platform.label,
             )
-            responder = CommandResponder(engine, client, names)
+            try:  # team scoping: [teams], queue names looked up once (README: Team scoping)
+                guard = await guard_for(engine)
+            except ScopeError as exc:
+                raise ServeError(f"[teams]: {exc}") from None
+            responder = CommandResponder(engine, client, names, guard)
             sharding = None
             if partitions is not None:  # serve --shard: one of several engines (bus/shard.py)
                 from assist_tui.bus.shard import shard_serve

@@ -104,3 +104,17 @@ class Subjects:
     def notices(self) -> str:
         """Core pub/sub: the engine's notices for people (a push target turned off, …)."""
         return f"assist.{self.org}.notices"
+
+    # -- team scoping (added by the team-scoping engineer) --
+    def supervisor_command(self, verb: str, supervisor: str, queue_id: str | None = None) -> str:
+        """A command sent as ``supervisor``: the name is in the subject, where a scoped
+        NATS server lets each user publish only under their own (``nats-config``), so the
+        engine knows who sent it instead of taking a header's word for it."""
+        who = f"assist.{self.org}.u.{token(supervisor)}"
+        if queue_id is None:
+            return f"{who}.cmd.{token(verb)}"
+        return f"{who}.q.{queue_token(queue_id)}.cmd.{token(verb)}"
+
+    def supervisor_command_listeners(self) -> tuple[str, str]:
+        """What a serving engine also subscribes to: the commands sent as a supervisor."""
+        return (f"assist.{self.org}.u.*.cmd.*", f"assist.{self.org}.u.*.q.*.cmd.*")

@@ -1,13 +1,13 @@
 """Platform REST the emulator serves beside the streaming API: available topics, Copilot
-suggestions and summaries, participant attributes; JSON errors for unknown routes and an
-``inin-correlation-id`` on every answer, as Genesys Cloud does.
+suggestions and summaries, participant attributes, the queue listing; JSON errors for
+unknown routes and an ``inin-correlation-id`` on every answer, as Genesys Cloud does.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assist_tui.emulator import topics, wire
+from assist_tui.emulator.scenarios import QUEUE_IDS
 
 if TYPE_CHECKING:
     from assist_tui.emulator.core import Emulator
@@ -81,12 +82,54 @@ def platform_routes(emu: Emulator, authed: Authed) -> list[BaseRoute]:
             return _error(400, "bad.request", "participant attributes are too large")
         return Response(status_code=202)
 
+    @authed("routing:queue:view")
+    async def routing_queues(request: Request, client: OAuthClient) -> Response:
+        emu.count("routing_queues")
+        return JSONResponse(queue_listing(request.query_params))
+
     return [
+        Route("/api/v2/routing/queues", routing_queues, methods=["GET"]),
         Route("/api/v2/notifications/availabletopics", available_topics, methods=["GET"]),
         Route("/api/v2/conversations/{conversation_id}/suggestions", suggestions, methods=["GET"]),
         Route("/api/v2/conversations/{conversation_id}/summaries", summaries, methods=["GET"]),
         Route(ATTRIBUTES_PATH, participant_attributes, methods=["PATCH"]),
     ]
+
+
+def _name_matches(name: str, wanted: str) -> bool:
+    """The platform's ``name`` filter: exact, or with a leading and/or trailing ``*``."""
+    core, name = wanted.strip("*").lower(), name.lower()
+    if wanted.startswith("*") and wanted.endswith("*") and len(wanted) > 1:
+        return core in name
+    if wanted.endswith("*"):
+        return name.startswith(core)
+    if wanted.startswith("*"):
+        return name.endswith(core)
+    return name == core
+
+
+def queue_listing(query: Mapping[str, str]) -> dict[str, Any]:
+    """``GET /api/v2/routing/queues``: a QueueEntityListing of the scenarios' queues, paged
+    (``pageSize`` 1-500, default 25) and filtered by ``name`` as the platform does."""
+    try:
+        size = min(max(int(query.get("pageSize", "25")), 1), 500)
+        number = max(int(query.get("pageNumber", "1")), 1)
+    except ValueError:
+        size, number = 25, 1
+    wanted = query.get("name")
+    queues = [
+        {"id": qid, "name": name, "selfUri": f"/api/v2/routing/queues/{qid}"}
+        for name, qid in QUEUE_IDS.items()
+        if wanted is None or _name_matches(name, wanted)
+    ]
+    page = queues[(number - 1) * size : number * size]
+    return {
+        "entities": page,
+        "pageSize": size,
+        "pageNumber": number,
+        "total": len(queues),
+        "pageCount": -(-len(queues) // size),
+    }
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

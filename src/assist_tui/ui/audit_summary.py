@@ -21,6 +21,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "stream_reconnect": ("reason", "attempt"),
     "rejected_frame": ("reason",),
     "stream_gap": ("reason",),
+    "command_refused": ("verb", "queue", "reason"),  # team scoping (bus/team_guard.py)
 }
 _SHORT_KIND = {"final_utterance": "final", "keyword_hit": "hit", "suggestion_pushed": "pushed"}
 _TEXT_FIELDS = {"text", "matched", "snippet", "title"}
