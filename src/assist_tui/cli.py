@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from assist_tui.config import (
 from assist_tui.emulator.faults import FAULT_NAMES, FaultError, parse_fault
 from assist_tui.files import restrict_umask
 from assist_tui.genesys.errors import GenesysError
+from assist_tui.stop_signals import stop_on_signals
 
 PRECEDENCE = (
     "Settings come from, lowest to highest: built-in defaults < the TOML config file "
@@ -295,11 +295,7 @@ async def _run_emulator(loaded: LoadedSettings, args: argparse.Namespace) -> int
     from assist_tui.emulator.server import EmulatorServer
 
     faults = [parse_fault(spec) for spec in args.fault]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with EmulatorServer(loaded.settings.emulator) as server:
         print(f"emulator listening on {server.url}")
         print(f"  login/API base URL: {server.url}")

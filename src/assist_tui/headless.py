@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -19,6 +18,7 @@ from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless_board import alert_lines, board_json, board_segment
 from assist_tui.platform import open_platform
 from assist_tui.sinks.outbox import Outbox
+from assist_tui.stop_signals import forget_signals, stop_on_signals
 
 
 def store_paths(settings: Settings) -> tuple[Path, Path]:
@@ -60,11 +60,7 @@ async def run_headless(
     out: TextIO = sys.stdout,
 ) -> int:
     audit_path, outbox_path = store_paths(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     audit = open_store(audit_path, settings.audit)
     outbox = Outbox(outbox_path)
     recorder: recording.Recorder | None = None
@@ -110,7 +106,5 @@ async def run_headless(
             recorder.close()
         audit.close()
         outbox.close()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+        forget_signals()
     return 0

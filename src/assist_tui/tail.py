@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from assist_tui.model import (
     UtteranceUpdate,
 )
 from assist_tui.platform import open_platform
+from assist_tui.stop_signals import forget_signals, stop_on_signals
 from assist_tui.tail_board import (
     LiveBoard,
     _is_final,
@@ -107,11 +107,7 @@ async def run_tail(
     err: TextIO = sys.stderr,
 ) -> int:
     """Follow and print until interrupted, ``duration_s`` passes or ``count`` is reached."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     try:
         async with open_platform(settings) as platform:
             await require_known(platform.session.api, options.conversations)
@@ -157,9 +153,7 @@ async def run_tail(
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+        forget_signals()
     return 0
 
 

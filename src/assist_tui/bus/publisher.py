@@ -24,6 +24,7 @@ from assist_tui.engine.snapshot import (
     content_of,
     gauges_of,
     row_of,
+    stream_figures,
 )
 from assist_tui.model import utc_now
 
@@ -116,21 +117,11 @@ class ViewPublisher:
 
     def status(self) -> EngineStatus:
         engine = self.engine
-        stream = engine.stream
         return EngineStatus(
             engine_id=self.engine_id,
             label=self.label,
             published_at=utc_now(),
-            ready=stream is not None,
-            source=engine.platform.source,
-            health=engine.health,
-            heartbeat_age_s=stream.heartbeat_age() if stream is not None else None,
-            rate=engine.metrics.rate.rate(),
-            events=engine.metrics.events,
-            reconnects=engine.reconnects,
-            rejected=engine.metrics.rejected_total,
-            gaps=engine.gaps.count,
-            gap_seconds=engine.gaps.seconds,
+            **stream_figures(engine),
             all_own_latency=engine.metrics.own_latency.summary(),
             conversations=len(engine.conversations),
         )

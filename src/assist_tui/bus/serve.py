@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -35,6 +34,7 @@ from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless import status_line, store_paths
 from assist_tui.platform import Platform, open_platform
 from assist_tui.sinks.outbox import Outbox
+from assist_tui.stop_signals import forget_signals, stop_on_signals
 
 PRESENCE_TTL_S = 30.0  # a dashboard refreshes its presence every few seconds
 ENGINE_STATUS_TTL_S = 30.0  # a dead engine's status leaves the bucket by itself
@@ -212,11 +212,7 @@ async def run_serve(
     partitions: int | None = None,
 ) -> int:
     """The ``serve`` command: 0 after Ctrl-C or SIGTERM (audit and outbox flushed)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     try:
         async with (
             nats_for(nats_url, port, data_dir() / "nats") as url,
@@ -240,9 +236,7 @@ async def run_serve(
             await _until_stopped(served, stop, interval_s, duration_s, out)
             print(status_line(served.engine, "final:"), file=out, flush=True)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+        forget_signals()
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from assist_tui.engine.board_types import SEVERITY_RANK, AlertView, CallAnalytics
 from assist_tui.engine.conversation import ConversationState, Line
@@ -118,6 +118,38 @@ class EngineView:
     watching: tuple[str, ...] = ()
 
 
+class StreamFigures(TypedDict):
+    """What the status bar shows of an engine's stream: in its view (the dashboard's own
+    engine) and in its status on the bus (``bus/codec.EngineStatus``)."""
+
+    ready: bool
+    source: str
+    health: StreamHealth | None
+    heartbeat_age_s: float | None
+    rate: float
+    events: int
+    reconnects: int
+    rejected: int
+    gaps: int
+    gap_seconds: float
+
+
+def stream_figures(engine: AssistEngine) -> StreamFigures:
+    stream = engine.stream
+    return StreamFigures(
+        ready=stream is not None,
+        source=engine.platform.source,
+        health=engine.health,
+        heartbeat_age_s=stream.heartbeat_age() if stream is not None else None,
+        rate=engine.metrics.rate.rate(),
+        events=engine.metrics.events,
+        reconnects=engine.reconnects,
+        rejected=engine.metrics.rejected_total,
+        gaps=engine.gaps.count,
+        gap_seconds=engine.gaps.seconds,
+    )
+
+
 def take_view(
     engine: AssistEngine,
     selected: str | None,
@@ -130,16 +162,8 @@ def take_view(
     state = engine.conversations.get(selected) if selected else None
     notices = tuple(engine.notices)
     engine.notices.clear()
-    stream = engine.stream
     return EngineView(
-        ready=stream is not None,
-        source=engine.platform.source,
-        health=engine.health,
-        heartbeat_age_s=stream.heartbeat_age() if stream is not None else None,
-        rate=engine.metrics.rate.rate(),
-        events=engine.metrics.events,
-        reconnects=engine.reconnects,
-        rejected=engine.metrics.rejected_total,
+        **stream_figures(engine),
         paused=sum(1 for s in engine.conversations.values() if s.paused),
         rows=(
             tuple(row_of(s, engine.board) for s in engine.conversations.values()) if rows else None
@@ -158,8 +182,6 @@ def take_view(
             content_of(state) if state is not None and state.version != known_version else None
         ),
         notices=notices,
-        gaps=engine.gaps.count,
-        gap_seconds=engine.gaps.seconds,
         alerts=engine.board.alerts.newest_first() if rows else None,
     )
 

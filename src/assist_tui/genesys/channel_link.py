@@ -26,7 +26,7 @@ from assist_tui.genesys.channels import (
     ChannelInfo,
     apply_subscriptions,
     conversations_of,
-    parse_expires,
+    parse_iso_time,
 )
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.feed import SocketFailure, socket_failure
@@ -128,7 +128,7 @@ class ChannelLink:
         listing = await self.api.json("GET", CHANNELS_PATH, what="listing channels")
         for entity in (listing or {}).get("entities", []) if isinstance(listing, dict) else []:
             if isinstance(entity, dict) and entity.get("id") == self.info.id:
-                self.info.expires = parse_expires(entity.get("expires"))
+                self.info.expires = parse_iso_time(entity.get("expires"))
         extended = self.info.expires
         if extended is None or extended <= expires:
             await self._roll_over(ws)  # the platform did not extend it: move in time

@@ -25,7 +25,9 @@ class ChannelInfo:
     expires: datetime | None
 
 
-def parse_expires(value: Any) -> datetime | None:
+def parse_iso_time(value: Any) -> datetime | None:
+    """A platform ISO-8601 time (``Z`` or an offset: a channel's ``expires``, a call's
+    ``startTime``); None when missing or unreadable."""
     if not isinstance(value, str):
         return None
     try:

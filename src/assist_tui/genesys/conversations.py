@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from assist_tui.genesys.channels import parse_iso_time
 from assist_tui.genesys.discovery import translate_queue_event
 from assist_tui.genesys.errors import ProtocolError
 from assist_tui.genesys.rest import GenesysApi
@@ -48,18 +49,8 @@ def parse_conversation(conversation_id: str, body: Any) -> ConversationStatus:
                     comms.append(media["id"])
     ended = isinstance(event, ConversationEnded) or bool(body.get("endTime"))
     return ConversationStatus(
-        conversation_id, ended, tuple(dict.fromkeys(comms)), _start_of(body.get("startTime"))
+        conversation_id, ended, tuple(dict.fromkeys(comms)), parse_iso_time(body.get("startTime"))
     )
-
-
-def _start_of(value: Any) -> datetime | None:
-    """An ISO-8601 ``startTime`` (``Z`` or an offset); None when missing or unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 async def lookup_conversation(api: GenesysApi, conversation_id: str) -> ConversationStatus:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from assist_tui.config import StreamSettings
 from assist_tui.genesys.channel_link import ChannelLink
-from assist_tui.genesys.channels import CHANNELS_PATH, ChannelInfo, parse_expires
+from assist_tui.genesys.channels import CHANNELS_PATH, ChannelInfo, parse_iso_time
 from assist_tui.genesys.errors import ProtocolError
 from assist_tui.genesys.feed import EventFeed
 from assist_tui.genesys.rest import GenesysApi
@@ -114,4 +114,4 @@ class NotificationStream(EventFeed):
         uri = check_transport(str(body["connectUri"]))
         self.stats.channels_created += 1
         log.info("created notification channel %s", body["id"])
-        return ChannelInfo(str(body["id"]), uri, parse_expires(body.get("expires")))
+        return ChannelInfo(str(body["id"]), uri, parse_iso_time(body.get("expires")))
