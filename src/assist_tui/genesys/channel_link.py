@@ -63,6 +63,9 @@ class ChannelLink:
         self._backoff = stream.new_backoff()
         self._proven = False
         self._gap_started: datetime | None = None
+        # When the last frame arrived: a gap starts there, not when the loss was noticed
+        # (a final sent between the two is lost too, and must be inside the gap).
+        self._last_frame_at: datetime | None = None
         self._gap_topics: set[str] = set()
         self._handover: ClientConnection | None = None  # a socket opened before the old went
         self._subscribe_on_connect = False  # a new channel: subscribe once its socket is open
@@ -184,7 +187,7 @@ class ChannelLink:
 
     def _gap_begins(self) -> None:
         if self._gap_started is None:
-            self._gap_started = utc_now()
+            self._gap_started = self._last_frame_at or utc_now()
             self._gap_topics = set(self.topics)
 
     async def _run(self) -> None:
@@ -264,6 +267,7 @@ class ChannelLink:
             self._connected = True
             self._proven = False
             self._last_heartbeat = self._last_traffic = time.monotonic()
+            self._last_frame_at = utc_now()
             self._backoff.connected()
             if self._subscribe_on_connect:
                 # A new channel: its socket is open first, so nothing subscribed is lost.
@@ -381,7 +385,7 @@ class ChannelLink:
     async def _handle(self, raw: str | bytes) -> str | None:
         """Decode one frame and queue its events; return a reason to reconnect, if any."""
         stats = self.stream.stats
-        received = utc_now()
+        received = self._last_frame_at = utc_now()
         self._last_traffic = time.monotonic()
         stats.frames += 1
         decoded = decode_frame(

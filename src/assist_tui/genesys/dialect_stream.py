@@ -98,6 +98,8 @@ class DialectStream(EventFeed):
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._gap_started: datetime | None = None  # the socket went down then; reset once told
+        # When the last frame arrived: a gap starts there, not when the loss was noticed.
+        self._last_frame_at: datetime | None = None
         self._unproven: Backoff | None = None  # reset on the first event after subscribing
         self._pending: dict[str, asyncio.Future[Ack]] = {}
         self._last_traffic: float | None = None
@@ -338,7 +340,7 @@ class DialectStream(EventFeed):
                 self._ws = None
             self._unproven = None
             if self._gap_started is None and not immediate:
-                self._gap_started = utc_now()
+                self._gap_started = self._last_frame_at or utc_now()
             log.info("%s: %s", self.source, reason)
             if immediate:
                 first = True  # a new set of conversations is not a reconnection
@@ -373,6 +375,7 @@ class DialectStream(EventFeed):
         ) as ws:
             log.info("%s: connected to %s", self.source, redact_url(url))
             self._last_traffic = time.monotonic()
+            self._last_frame_at = utc_now()
             reader = asyncio.create_task(self._read(ws), name=f"stream-{self.source}-read")
             try:
                 async with self._lock:
@@ -428,7 +431,7 @@ class DialectStream(EventFeed):
     async def _handle(self, raw: str | bytes) -> None:
         self.stats.frames += 1
         self._last_traffic = time.monotonic()
-        received = utc_now()
+        received = self._last_frame_at = utc_now()
         size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "replace"))
         if size > self.settings.max_frame_bytes:
             await self.emit(
