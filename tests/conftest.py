@@ -17,7 +17,12 @@ from assist_tui.genesys.notifications import NotificationStream
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.model import StreamEvent
 
+from .quiet_sdk import import_sdk_quietly
+
 HEARTBEAT_S = 0.2
+
+# This conftest loads before any other (the conformance one imports the SDK at once).
+import_sdk_quietly()
 
 
 @pytest.fixture(autouse=True)
@@ -125,20 +130,47 @@ class Collector:
             await self._task
 
 
-# The longest single tests (mypy, ruff, the tmux smoke) start first, so under xdist they run
-# beside the rest of the suite instead of serially at its end.
-_LONG_FIRST = ("tests/test_quality.py", "tests/test_tmux_smoke.py")
+# The longest tests (mypy and ruff, the tmux smoke, the kill -9 and fault runs that wait on
+# real timers) start first, spread over the workers, so they run beside the rest of the
+# suite instead of serially at its end.
+_LONG_FIRST = (
+    "tests/test_quality.py",
+    "tests/test_tmux_smoke.py",
+    "tests/test_bus_shard_kill.py",
+    "tests/test_platform_faults.py",
+    "tests/test_soak.py",
+    "tests/test_crash_recovery.py",
+    "tests/test_crash_outbox.py",
+    "tests/test_engine_death.py",
+    "tests/test_gaps.py",
+    "tests/test_board_cli.py",
+    "tests/test_total_decoding.py",
+)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_FIRST))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    long = [item for item in items if item.nodeid.startswith(_LONG_FIRST)]
+    rest = [item for item in items if not item.nodeid.startswith(_LONG_FIRST)]
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    # worksteal first hands each worker a contiguous share of the list (len // workers
+    # left): each share starts with its own long tests, the rest fill it up.
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for k in range(workers):
+        share = len(items) - len(ordered) if k == workers - 1 else left // (workers - k)
+        mine = long[k::workers]
+        ordered += mine
+        ordered += rest[: max(0, share - len(mine))]
+        del rest[: max(0, share - len(mine))]
+        left -= share
+    items[:] = ordered + rest
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one worker per core. Two per core finished sooner (3 min 10 s against
-    about 4 here) but starved the timing-sensitive end-to-end tests (reconnects, 429 storms,
-    the dashboard) into flaking; a green run that can be trusted comes first."""
-    return os.cpu_count() or 1
+    """``-n auto``: two workers per core. Most of a test's time is waiting on real timers
+    (heartbeats, backoff, rediscovery), not CPU; with the SDK's file watcher gone
+    (tests/quiet_sdk.py) two per core keep both cores busy without starving anything."""
+    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.fixture

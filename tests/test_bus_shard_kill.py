@@ -193,8 +193,22 @@ async def test_kill_9_of_one_engine_moves_its_calls_to_the_other(
                 assert orphans
                 # a continued them from their views (the transcript b had shown so far).
                 audit_a = tmp_path / "a" / "data" / "audit.sqlite3"
+                # (a's audit reaches its file on a's next flush: wait for it, do not race it)
+                try:
+                    await wait_until(
+                        lambda: orphans & live_of_b() <= set(taken_over(audit_a)), timeout=10
+                    )
+                except AssertionError:
+                    missing = orphans & live_of_b() - set(taken_over(audit_a))
+                    reader = AuditReader(audit_a)
+                    about = [
+                        (r.kind, r.actor, r.data)
+                        for r in reader.records()
+                        if r.conversation in missing and r.kind != "final_utterance"
+                    ]
+                    reader.close()
+                    raise AssertionError(f"not taken over: {missing}; a audited {about}") from None
                 taken = taken_over(audit_a)
-                assert orphans & live_of_b() <= set(taken)
                 for cid, count in shown.items():
                     if cid in live_of_b():  # not ended before a took it
                         assert taken[cid] >= count, (cid, taken[cid], count)

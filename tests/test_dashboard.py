@@ -44,11 +44,18 @@ async def dashboard(
         yield app, pilot
 
 
-async def until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+async def until(
+    pilot: Pilot[None],
+    predicate: Callable[[], bool],
+    timeout: float = 15.0,
+    shown: Callable[[], str] | None = None,
+) -> None:
+    """Wait for ``predicate``; ``shown`` says what the screen held instead, on failure."""
     waited = 0.0
     while not predicate():
         if waited > timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
+            instead = f": {shown()}" if shown is not None else ""
+            raise AssertionError(f"condition not met within {timeout} s{instead}")
         await pilot.pause(0.05)
         waited += 0.05
 
@@ -177,7 +184,8 @@ async def test_audit_screen_verifies_and_exports(tmp_path: Path) -> None:
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, AuditScreen))
         screen = app.screen
-        await until(pilot, lambda: "intact" in str(screen.query_one("#chain").render()))
+        chain = screen.query_one("#chain")
+        await until(pilot, lambda: "intact" in str(chain.render()), 30, lambda: str(chain.render()))
         table = screen.query_one("#audit-table")
         await until(pilot, lambda: table.row_count > 0)  # type: ignore[attr-defined]
         # An exact kind: free text "subscribe" would also find calls that ended meanwhile

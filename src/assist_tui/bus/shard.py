@@ -73,18 +73,29 @@ class Shard:
         # Told of each call handed over (the publisher keeps its view for the next owner).
         self.on_let_go = on_let_go
         self.held: set[int] = set()
+        # Held partitions whose calls were taken over (their views restored): only these
+        # are followed. A call of a partition just gained must not be subscribed by
+        # discovery or a queue event before its view is read, or its transcript so far
+        # would be lost from the board.
+        self.ready: set[int] = set()
         self.handed_over = 0
         self.taken_over = 0
         self._pending = asyncio.Event()
         self._lost: set[int] = set()
         engine.follow_filter = self.accepts  # discovery skips calls of other partitions
 
-    def accepts(self, conversation_id: str) -> bool:
+    def holds(self, conversation_id: str) -> bool:
+        """The call is in a partition this engine holds (it answers its commands)."""
         return partition_of(conversation_id, self.partitions) in self.held
+
+    def accepts(self, conversation_id: str) -> bool:
+        """The call may be followed: its partition is held and was taken over."""
+        return partition_of(conversation_id, self.partitions) in self.ready
 
     async def on_change(self, gained: set[int], lost: set[int]) -> None:
         """From the lease keeper: never waits on the platform (renewals must go on)."""
         self.held = (self.held | gained) - lost
+        self.ready -= lost
         self._lost |= lost
         self._pending.set()
         log.info("partitions: +%d -%d, holding %d", len(gained), len(lost), len(self.held))
@@ -107,7 +118,8 @@ class Shard:
         if follower is None:
             return
         lost, self._lost = self._lost, set()
-        going = [c for c in follower.following if not self.accepts(c)]
+        target = set(self.held)
+        going = [c for c in follower.following if not self.holds(c)]
         if going:
             await self.let_go(going)
         before = set(follower.following)
@@ -119,12 +131,13 @@ class Shard:
             restored = [
                 c
                 for c in live
-                if self.accepts(c.conversation_id)
+                if partition_of(c.conversation_id, self.partitions) in target
                 and c.conversation_id not in before
                 and c.conversation_id not in follower.ended
             ]
             if restored:
                 await self.restore(restored)
+        self.ready = target & self.held  # (a partition lost meanwhile stays out)
         await follower.rediscover()  # subscribe the live calls of the partitions claimed
         coming = [c for c in follower.following if c not in before]
         for cid in {c.conversation_id for c in restored} - set(follower.following):
@@ -233,5 +246,5 @@ async def shard_serve(
         restore=ViewsTakeover(engine, views, names),
         on_let_go=publisher.hand_over,
     )
-    responder.share = functools.partial(share_of, owns=sharding.shard.accepts, engine=engine)
+    responder.share = functools.partial(share_of, owns=sharding.shard.holds, engine=engine)
     return sharding
