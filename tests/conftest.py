@@ -17,12 +17,7 @@ from assist_tui.genesys.notifications import NotificationStream
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.model import StreamEvent
 
-from .quiet_sdk import import_sdk_quietly
-
 HEARTBEAT_S = 0.2
-
-# This conftest loads before any other (the conformance one imports the SDK at once).
-import_sdk_quietly()
 
 
 @pytest.fixture(autouse=True)

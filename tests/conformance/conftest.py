@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from PureCloudPlatformClientV2 import ApiClient
 
 from assist_tui.emulator.server import EmulatorServer
 
 from ..conftest import emulator_settings
+from ..quiet_sdk import sdk
 
 PROFILES = ("live", "platform")
 
@@ -21,7 +22,7 @@ class Oracle:
     """The emulator and an SDK client holding a token the emulator issued."""
 
     server: EmulatorServer
-    client: ApiClient
+    client: Any  # the SDK's ApiClient
     profile: str
 
 
@@ -29,7 +30,7 @@ class Oracle:
 async def oracle(request: pytest.FixtureRequest) -> AsyncIterator[Oracle]:
     settings = emulator_settings(timing=request.param, status_interval_s=0.5, group_window_s=0.3)
     async with EmulatorServer(settings) as server:
-        client = ApiClient(host=server.url)
+        client = sdk.ApiClient(host=server.url)
         # The SDK's own client-credentials call, pointed at the emulator's /oauth/token.
         await asyncio.to_thread(
             client.get_client_credentials_token, server.client_id, server.client_secret

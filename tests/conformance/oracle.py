@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from PureCloudPlatformClientV2 import ApiClient, models
+from ..quiet_sdk import sdk
 
 OUTDATED = "outdated_sdk_version"
 _LIST = re.compile(r"^list\[(.*)\]$")
@@ -64,7 +64,7 @@ def _check(value: Any, kind: str, where: str, problems: list[str]) -> None:
         except ValueError:
             problems.append(f"{where}: expected an ISO-8601 time, got {value!r}")
         return
-    model = getattr(models, kind, None)
+    model = getattr(sdk.models, kind, None)
     if model is None:
         problems.append(f"{where}: the SDK has no model {kind}")
         return
@@ -100,7 +100,7 @@ def conform(data: Any, kind: str) -> Any:
     """Deserialize ``data`` into the SDK's ``kind``; raise Mismatch listing every problem."""
     problems: list[str] = []
     _check(data, kind, kind, problems)
-    client = ApiClient()
+    client = sdk.ApiClient()
     value = client._ApiClient__deserialize(data, kind)  # type: ignore[attr-defined]
     _outdated(value, kind, problems)
     if problems:

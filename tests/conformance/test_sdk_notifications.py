@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import websockets
-from PureCloudPlatformClientV2 import AnalyticsApi, ConversationsApi
 
 from assist_tui.emulator.scenarios import QUEUE_IDS
 from assist_tui.genesys.discovery import live_query
 
+from ..quiet_sdk import sdk
 from .conftest import Oracle
 from .oracle import conform
 
@@ -262,7 +262,7 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
     )
     query["conversationFilters"] = []  # ended ones too
     await asyncio.to_thread(
-        AnalyticsApi(oracle.client).post_analytics_conversations_details_query,
+        sdk.AnalyticsApi(oracle.client).post_analytics_conversations_details_query,
         conform(query, "ConversationQuery"),
     )
     answer = conform(
@@ -271,7 +271,7 @@ async def test_digital_conversations_fit_the_sdk(oracle: Oracle) -> None:
     assert {
         s.media_type for c in answer.conversations for p in c.participants for s in p.sessions
     } == {"chat", "message"}
-    api = ConversationsApi(oracle.client)
+    api = sdk.ConversationsApi(oracle.client)
     for call in (chat, message):
         await asyncio.to_thread(api.get_conversation, call.conversation_id)
         conform(json.loads(oracle.client.last_response.data), "Conversation")
@@ -309,7 +309,7 @@ async def test_a_transfer_reaches_the_queue_topic(oracle: Oracle) -> None:
     assert ("Rita Gomez", "connected") in agents[-3]  # after the transfer
     assert agents[-3][0][1] == "disconnected"  # the first agent
     assert agents[-1] == [(call.agent, "terminated"), ("Rita Gomez", "terminated")]
-    api = ConversationsApi(oracle.client)
+    api = sdk.ConversationsApi(oracle.client)
     conversation = await asyncio.to_thread(api.get_conversation, call.conversation_id)
     conform(json.loads(oracle.client.last_response.data), "Conversation")
     assert [p.name for p in conversation.participants if p.purpose == "agent"][-1] == "Rita Gomez"

@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 
-from PureCloudPlatformClientV2 import RoutingApi
-
 from assist_tui.emulator.scenarios import QUEUE_IDS
 from assist_tui.genesys.queues import queue_directory
 from assist_tui.genesys.session import GenesysSession
 
+from ..quiet_sdk import sdk
 from .conftest import Oracle
 from .oracle import conform
 
 
 async def test_routing_queues_listing_conforms_and_pages(oracle: Oracle) -> None:
-    api = RoutingApi(oracle.client)
+    api = sdk.RoutingApi(oracle.client)
     first = await asyncio.to_thread(api.get_routing_queues, page_size=4, page_number=1)
     conform(json.loads(oracle.client.last_response.data), "QueueEntityListing")
     assert first.page_count == 2 and len(first.entities) == 4

@@ -13,18 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from PureCloudPlatformClientV2 import (
-    AnalyticsApi,
-    ConversationsApi,
-    NotificationsApi,
-    TelephonyProvidersEdgeApi,
-    models,
-)
-from PureCloudPlatformClientV2.rest import ApiException
 
 from assist_tui.genesys.discovery import live_query
 from assist_tui.sinks.push_targets import participant_attributes_body
 
+from ..quiet_sdk import sdk
 from .conftest import Oracle
 from .oracle import conform, conform_error
 
@@ -37,8 +30,8 @@ def _last(oracle: Oracle, kind: str) -> Any:
     return conform(json.loads(response.data), kind)
 
 
-def _topic(topic_id: str) -> models.ChannelTopic:
-    topic = models.ChannelTopic()
+def _topic(topic_id: str) -> Any:
+    topic = sdk.models.ChannelTopic()
     topic.id = topic_id
     return topic
 
@@ -49,7 +42,7 @@ async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 async def test_notification_channels_and_subscriptions(oracle: Oracle) -> None:
     call = oracle.server.emulator.director.prepare("billing-dispute")
-    api = NotificationsApi(oracle.client)
+    api = sdk.NotificationsApi(oracle.client)
     channel = await _call(api.post_notifications_channels)
     _last(oracle, "Channel")
     assert channel.connect_uri.startswith("ws://")
@@ -102,7 +95,7 @@ async def test_analytics_query_as_discovery_sends_it(oracle: Oracle) -> None:
     )
     query = conform(body, "ConversationQuery")
     answer = await _call(
-        AnalyticsApi(oracle.client).post_analytics_conversations_details_query, query
+        sdk.AnalyticsApi(oracle.client).post_analytics_conversations_details_query, query
     )
     _last(oracle, "AnalyticsConversationQueryResponse")
     assert answer.total_hits == 1
@@ -112,13 +105,13 @@ async def test_analytics_query_as_discovery_sends_it(oracle: Oracle) -> None:
 async def test_conversation_lookup_media_statistics_and_attributes(oracle: Oracle) -> None:
     call = oracle.server.emulator.director.prepare("tech-support-bad-line")
     oracle.server.emulator.director.emit_next(call)
-    conversations = ConversationsApi(oracle.client)
+    conversations = sdk.ConversationsApi(oracle.client)
     conversation = await _call(conversations.get_conversation, call.conversation_id)
     _last(oracle, "Conversation")
     purposes = {p.purpose for p in conversation.participants}
     assert {"customer", "agent", "ivr", "acd"} <= purposes
     media = await _call(
-        TelephonyProvidersEdgeApi(
+        sdk.TelephonyProvidersEdgeApi(
             oracle.client
         ).get_telephony_providers_edges_mediastatistics_conversation,
         call.conversation_id,
@@ -147,7 +140,7 @@ async def test_copilot_rest(oracle: Oracle) -> None:
     call = oracle.server.emulator.director.prepare("billing-dispute")
     while oracle.server.emulator.director.emit_next(call) is not None:
         pass
-    conversations = ConversationsApi(oracle.client)
+    conversations = sdk.ConversationsApi(oracle.client)
     listing = await _call(conversations.get_conversation_suggestions, call.conversation_id)
     _last(oracle, "SuggestionListing")
     assert listing.entities, "the billing scenario makes Copilot suggestions"
@@ -181,9 +174,9 @@ async def test_error_bodies_are_json(oracle: Oracle, method: str, path: str, sta
 
 async def test_sdk_raises_with_json_bodies(oracle: Oracle) -> None:
     """401 and 403 through the SDK itself: ApiException carries a JSON ErrorBody."""
-    api = NotificationsApi(oracle.client)
+    api = sdk.NotificationsApi(oracle.client)
     oracle.client.access_token = "not-a-token"
-    with pytest.raises(ApiException) as caught:
+    with pytest.raises(sdk.rest.ApiException) as caught:
         await _call(api.post_notifications_channels)
     assert caught.value.status == 401
     conform_error(401, caught.value.headers.get("Content-Type"), caught.value.body)
