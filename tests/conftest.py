@@ -162,10 +162,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: two workers per core. Most of a test's time is waiting on real timers
-    (heartbeats, backoff, rediscovery), not CPU; with the SDK's file watcher gone
-    (tests/quiet_sdk.py) two per core keep both cores busy without starving anything."""
-    return 2 * (os.cpu_count() or 1)
+    """``-n auto``: three workers for two cores. Most of a test's time is waiting on real
+    timers (heartbeats, backoff, rediscovery), not CPU, so one worker per core left the
+    cores half idle; two per core starved the kill -9 and takeover tests into flaking."""
+    cores = os.cpu_count() or 1
+    return cores + (cores + 1) // 2
 
 
 @pytest.fixture

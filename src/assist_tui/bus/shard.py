@@ -134,6 +134,9 @@ class Shard:
                 if partition_of(c.conversation_id, self.partitions) in target
                 and c.conversation_id not in before
                 and c.conversation_id not in follower.ended
+                # restored by a round that then failed (the platform away): once is enough,
+                # and a second reading would meet this engine's own view of it
+                and c.conversation_id not in self.engine.conversations
             ]
             if restored:
                 await self.restore(restored)
