@@ -137,6 +137,38 @@ def test_any_field_replaced_matches(path: tuple[Any, ...], value: Any, delete: b
     assert_same(mutate(VALID, path, value, delete))
 
 
+def _partial(tree: dict[str, Any]) -> dict[str, Any]:
+    partial: dict[str, Any] = json.loads(json.dumps(tree))
+    partial["eventBody"]["transcripts"][0]["isFinal"] = False
+    return partial
+
+
+VALID_PARTIAL = _partial(VALID)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PATHS), json_values | AWKWARD, st.booleans())
+def test_any_field_of_a_partial_replaced_matches(
+    path: tuple[Any, ...], value: Any, delete: bool
+) -> None:
+    """A partial's words are checked and noted alike, though neither path keeps them."""
+    assert_same(mutate(VALID_PARTIAL, path, value, delete))
+
+
+def test_a_partial_carries_no_words_and_a_final_keeps_them() -> None:
+    (final,) = assert_same(json.dumps(VALID)).events
+    (partial,) = assert_same(json.dumps(VALID_PARTIAL)).events
+    assert final.words and not partial.words  # type: ignore[union-attr]
+    assert partial.text == final.text  # type: ignore[union-attr]
+    # No transcript text: a partial's text still comes from its words.
+    silent = _partial(VALID)
+    silent["eventBody"]["transcripts"][0]["alternatives"][0]["transcript"] = ""
+    (spoken,) = assert_same(json.dumps(silent)).events
+    words = VALID["eventBody"]["transcripts"][0]["alternatives"][0]["words"]
+    assert spoken.text == " ".join(w["word"] for w in words)  # type: ignore[union-attr]
+    assert not spoken.words  # type: ignore[union-attr]
+
+
 SNAKE = {
     "conversationId": "conversation_id",
     "communicationId": "communication_id",

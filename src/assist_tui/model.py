@@ -73,6 +73,8 @@ class UtteranceUpdate(_Frozen):
     speaker: Speaker = Speaker.UNKNOWN
     utterance_id: str
     text: str
+    # Finals only: a partial's words are read by no stage (the final replaces it), so
+    # the translators leave them out (no per-word work on most of the stream).
     words: tuple[Word, ...] = ()
     confidence: float = Field(ge=0.0, le=1.0)
     is_final: bool

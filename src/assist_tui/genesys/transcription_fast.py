@@ -126,6 +126,32 @@ def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
     return words
 
 
+def _partial_words(raw: Any, notes: list[str]) -> None:
+    """What ``_words`` checks and notes of a partial's words, without building them."""
+    if type(raw) is not list:
+        raise _Slow
+    for w in raw:
+        if type(w) is not dict or "offset_ms" in w or "duration_ms" in w or "start_time_ms" in w:
+            raise _Slow
+        confidence = w.get("confidence")
+        offset = w.get("offsetMs")
+        duration = w.get("durationMs")
+        if type(w.get("word")) is not str:
+            raise _Slow
+        if (
+            type(confidence) is float
+            and 0.0 <= confidence <= 1.0
+            and type(offset) is int
+            and 0 <= offset <= MAX_OFFSET_MS
+            and type(duration) is int
+            and 0 <= duration <= MAX_OFFSET_MS
+            and "startTimeMs" not in w
+        ):
+            continue
+        # The unusual word: the same notes as _words gives it.
+        _words([w], notes)
+
+
 def _check_alternative(alt: Any) -> None:
     """What the wire model checks of an alternative the translation does not read."""
     if type(alt) is not dict:
@@ -216,8 +242,15 @@ def _translate(body: dict[str, Any], received_at: datetime) -> Events:
         offset = _opt_int(best.get("offsetMs"))
         duration = _opt_int(best.get("durationMs"))
         notes: list[str] = list(frame_notes)
-        words = _words(best.get("words", []), notes)
-        text = text.strip() or " ".join(str(w["text"]) for w in words)
+        raw_words = best.get("words", [])
+        if is_final or not text.strip():
+            words = _words(raw_words, notes)
+            text = text.strip() or " ".join(str(w["text"]) for w in words)
+        else:
+            _partial_words(raw_words, notes)  # checked and noted as above, never built
+            text = text.strip()
+        if not is_final:
+            words = []  # a partial's words: read by nothing (model.UtteranceUpdate.words)
         events.append(
             UtteranceUpdate.model_validate(
                 {

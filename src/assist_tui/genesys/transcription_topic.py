@@ -97,6 +97,8 @@ def translate(
         notes: list[str] = list(frame_notes)
         words = [_word(w, notes) for w in best.words]
         text = best.transcript.strip() or " ".join(str(w["text"]) for w in words)
+        if not transcript.is_final:
+            words = []  # a partial's words: read by nothing (model.UtteranceUpdate.words)
         # One validation call per utterance (words included) is the cheapest way through
         # pydantic: per-word model objects or model_construct cost far more.
         events.append(

@@ -305,7 +305,7 @@ def find_runs(toks: list[Tok], units: list[Unit]) -> list[Run]:
         if current:
             groups.append(current)
         first, last = units[members[0]].first, units[members[-1]].last
-        digits = "".join(units[m].digits for m in members)
+        digits = "".join([units[m].digits for m in members])
         run = Run(members, first, last, digits, groups, toks[first].start, toks[last].end)
         run.spoken = any(not units[m].written for m in members)
         before = toks[first - 1].word if first > 0 else ""

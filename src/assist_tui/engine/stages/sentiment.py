@@ -3,6 +3,7 @@ speaker, and the call's trend. Scale: -1 (negative) .. 1 (positive)."""
 
 from __future__ import annotations
 
+import string
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -70,6 +71,17 @@ def trend_of(scores: list[float]) -> Trend | None:
     return "flat"
 
 
+def _vader_tokens(text: str) -> set[str]:
+    """The lower-cased tokens VADER looks up for ASCII text (no emoji to describe):
+    split on white space, punctuation stripped unless two characters or fewer are left
+    (an emoticon such as ``:)`` stays whole), as its ``SentiText`` does."""
+    tokens = set()
+    for token in text.split():
+        stripped = token.strip(string.punctuation)
+        tokens.add((token if len(stripped) <= 2 else stripped).lower())
+    return tokens
+
+
 class SentimentStage:
     """Scores each final; owns every call's ``CallSentiment``."""
 
@@ -77,9 +89,14 @@ class SentimentStage:
 
     def __init__(self) -> None:
         self._vader = SentimentIntensityAnalyzer()
+        self._lexicon = frozenset(self._vader.lexicon)
         self.calls: dict[str, CallSentiment] = {}
 
     def score(self, text: str) -> float:
+        if text.isascii() and self._lexicon.isdisjoint(_vader_tokens(text)):
+            # No token VADER gives a valence: its compound is 0 (boosters, negations and
+            # punctuation only scale lexicon words). Most finals: no scoring needed.
+            return 0.0
         return float(self._vader.polarity_scores(text)["compound"])
 
     def on_final(self, update: UtteranceUpdate, text: str) -> float:

@@ -255,7 +255,7 @@ class TranscriptionDialect(Dialect):
                     "speaker": self._speaker(cid, pid),
                     "utterance_id": self._utterance(cid, pid, final),
                     "text": " ".join(s.text.strip() for s in event.segments).strip(),
-                    "words": words,
+                    "words": words if final else [],  # model.UtteranceUpdate.words
                     "confidence": confidence,
                     "is_final": final,
                     "language": event.language,
