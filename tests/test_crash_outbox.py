@@ -98,20 +98,27 @@ def test_kill_9_never_parts_audit_and_outbox(tmp_path: Path) -> None:
 
         _post(f"{url}/emulator/faults", {"fault": "knowledge-down", "value": "off"})
         before_restart = _audited_for_webhook(audit)
-        restart = subprocess.run(
-            _cli("run", "--headless", "--interval", "1", "--duration", "4"),
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=90,
-            check=False,
-        )
-        assert restart.returncode == 0, restart.stderr
+        # Entries that failed while the endpoint was down wait out their backoff: on a
+        # loaded machine a short run may end first, so restart (a restart too must never
+        # deliver anything twice) until every final is delivered, three runs at most.
+        for _ in range(3):
+            restart = subprocess.run(
+                _cli("run", "--headless", "--interval", "1", "--duration", "4"),
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=90,
+                check=False,
+            )
+            assert restart.returncode == 0, restart.stderr
+            received = _status(url)["knowledgeReceived"]
+            counts = {key: received.get(key, 0) for key in before_restart}
+            if all(counts.values()):
+                break
         keys = _outbox_keys(outbox)
         assert len(keys) == len(set(keys))  # exactly one entry per final
         assert set(keys) == _audited_for_webhook(audit)  # and one for every audited final
-        received = _status(url)["knowledgeReceived"]
-        assert all(received.get(key) == 1 for key in before_restart), "each delivered once"
+        assert all(n == 1 for n in counts.values()), f"each delivered once: {counts}"
         verify = _verify(env)
         assert verify.returncode == 0, verify.stderr
     finally:
