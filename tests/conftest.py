@@ -17,7 +17,19 @@ from assist_tui.genesys.notifications import NotificationStream
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.model import StreamEvent
 
+from .stuck_tasks import timer_for
+
 HEARTBEAT_S = 0.2
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    timer = timer_for(item)  # tests/stuck_tasks.py: which await never ended
+    try:
+        return (yield)
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 @pytest.fixture(autouse=True)
