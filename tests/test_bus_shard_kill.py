@@ -170,7 +170,7 @@ async def test_kill_9_of_one_engine_moves_its_calls_to_the_other(
                     return sum(1 for p in posted if p.get("conversationId") == cid)
 
                 # b is working: finals of its calls reach the webhook (two of one call).
-                await wait_until(lambda: any(posted_of(c) >= 2 for c in live_of_b()), 40)
+                await wait_until(lambda: any(posted_of(c) >= 2 for c in live_of_b()), 60)
                 # ... and a suggestion was pushed, so "none pushed twice" below is not vacuous
                 await wait_until(lambda: bool(server.emulator.assist_received), 40)
                 shown = {c: posted_of(c) for c in live_of_b() if posted_of(c) >= 2}
