@@ -28,34 +28,15 @@ class Follower:
         self.following: dict[str, LiveConversation] = {}
         self.ended: dict[str, None] = {}
         self.fail_next = False
-        self.before_follow: Any = None
-        self.subscribed: set[str] = set()  # transcription topics on the channel
 
     async def rediscover(self) -> None:
         if self.fail_next:
             self.fail_next = False
             raise GenesysError("the platform is away")
         accept = self.engine.follow_filter
-        fresh = [
-            c
-            for c in self.engine.live
-            if c.conversation_id not in self.following
-            and (accept is None or accept(c.conversation_id))
-        ]
-        for call in fresh:
-            self.following[call.conversation_id] = call
-        if fresh and self.before_follow is not None:
-            await self.before_follow(fresh)
-        self.subscribed |= {c.conversation_id for c in fresh}
-
-    async def queue_event(self, call: LiveConversation) -> None:
-        """What ConversationFollower does for a ConversationStarted it accepts."""
-        accept = self.engine.follow_filter
-        if call.conversation_id in self.following or not accept(call.conversation_id):
-            return
-        self.following[call.conversation_id] = call
-        if self.before_follow is not None:
-            await self.before_follow([call])
+        for call in self.engine.live:
+            if accept is not None and accept(call.conversation_id):
+                self.following[call.conversation_id] = call
 
 
 class Engine:
@@ -76,7 +57,7 @@ async def test_a_gained_partitions_calls_are_followed_only_after_their_views_are
 
     async def restore(calls: list[LiveConversation]) -> None:
         for call in calls:
-            seen_before_restore.append(call.conversation_id in engine.follower.subscribed)
+            seen_before_restore.append(shard.accepts(call.conversation_id))
             engine.conversations[call.conversation_id] = object()  # its state, from the view
 
     shard = Shard(engine, PARTITIONS, restore=restore)  # type: ignore[arg-type]
@@ -86,7 +67,7 @@ async def test_a_gained_partitions_calls_are_followed_only_after_their_views_are
     assert shard.holds(CALL) and not shard.accepts(CALL)
     assert engine.follow_filter(CALL) is False
     await shard._apply()
-    assert seen_before_restore == [False]  # its view read before its topic subscribed
+    assert seen_before_restore == [False]
     assert shard.accepts(CALL) and CALL in engine.follower.following
     assert shard.taken_over == 1
 
@@ -110,27 +91,8 @@ async def test_a_call_restored_by_a_failed_round_is_not_restored_again() -> None
     else:
         raise AssertionError("the round should have failed")
     await shard._apply()  # the retry
-    await shard._apply()  # and a round with nothing new
     assert restored == [CALL]
     assert CALL in engine.follower.following
-
-
-async def test_a_call_followed_through_a_queue_event_is_continued_first() -> None:
-    engine = Engine()
-    restored: list[str] = []
-
-    async def restore(calls: list[LiveConversation]) -> None:
-        for call in calls:
-            assert call.conversation_id in engine.follower.following  # not yet subscribed
-            restored.append(call.conversation_id)
-
-    shard = Shard(engine, PARTITIONS, restore=restore)  # type: ignore[arg-type]
-    await shard.on_change({partition_of(CALL, PARTITIONS)}, set())
-    engine.live = []  # discovery does not list it yet
-    await shard._apply()
-    assert restored == []
-    await engine.follower.queue_event(LiveConversation(conversation_id=CALL, queue_id="q1"))
-    assert restored == [CALL]
 
 
 async def test_a_partition_lost_stops_being_followed_at_once() -> None:

@@ -78,13 +78,11 @@ class Shard:
         # discovery or a queue event before its view is read, or its transcript so far
         # would be lost from the board.
         self.ready: set[int] = set()
-        self._continued: set[str] = set()  # calls restored here since they were taken
         self.handed_over = 0
         self.taken_over = 0
         self._pending = asyncio.Event()
         self._lost: set[int] = set()
         engine.follow_filter = self.accepts  # discovery skips calls of other partitions
-        self._hooked = False
 
     def holds(self, conversation_id: str) -> bool:
         """The call is in a partition this engine holds (it answers its commands)."""
@@ -124,28 +122,34 @@ class Shard:
         going = [c for c in follower.following if not self.holds(c)]
         if going:
             await self.let_go(going)
-        if not self._hooked:
-            # Every path that follows a call (this round's rediscovery, the periodic one,
-            # a queue event) continues it from its view first.
-            follower.before_follow = self._continue_first
-            self._hooked = True
-        self._continued &= set(follower.following)  # ended or let go: forgotten
         before = set(follower.following)
+        restored: list[LiveConversation] = []
+        if self.restore is not None:
+            # Each call's transcript so far first, then its live stream: lines stay in
+            # order, and finals the stream repeats are duplicates of restored ones.
+            live = await self.engine.live_conversations()
+            restored = [
+                c
+                for c in live
+                if partition_of(c.conversation_id, self.partitions) in target
+                and c.conversation_id not in before
+                and c.conversation_id not in follower.ended
+                # restored by a round that then failed (the platform away): once is enough,
+                # and a second reading would meet this engine's own view of it
+                and c.conversation_id not in self.engine.conversations
+            ]
+            if restored:
+                await self.restore(restored)
         self.ready = target & self.held  # (a partition lost meanwhile stays out)
         await follower.rediscover()  # subscribe the live calls of the partitions claimed
         coming = [c for c in follower.following if c not in before]
+        for cid in {c.conversation_id for c in restored} - set(follower.following):
+            # ended meanwhile (or not subscribed): not ours to show
+            self.engine.conversations.pop(cid, None)
+            self.engine.board.forget(cid)
         self.taken_over += len(coming)
         if lost or coming:
             log.info("followed calls: %d handed over, %d taken", len(going), len(coming))
-
-    async def _continue_first(self, calls: list[LiveConversation]) -> None:
-        """Before a call is followed: continue it from its view, once per taking."""
-        if self.restore is None:
-            return
-        todo = [c for c in calls if c.conversation_id not in self._continued]
-        if todo:
-            self._continued |= {c.conversation_id for c in todo}
-            await self.restore(todo)
 
     async def let_go(self, conversation_ids: list[str]) -> None:
         """Stop following calls of released partitions without ending them."""
@@ -160,7 +164,6 @@ class Shard:
             engine.platform_insights.unfollow(stream, cid)
             if engine.follower is not None:
                 engine.follower.following.pop(cid, None)
-            self._continued.discard(cid)  # taken again later: continued again
             engine.release_held(cid)
             engine.conversations.pop(cid, None)
             engine.board.forget(cid)

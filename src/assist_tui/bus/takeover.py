@@ -75,16 +75,19 @@ class ViewsTakeover:
         for call in conversations:
             cid = call.conversation_id
             view = await self._view(cid, call.queue_id)
-            if view is None:  # a call nobody showed yet: it starts here, nothing to say
-                continue
-            state = self.engine.state(cid)
-            state.queue_id = state.queue_id or view.row.queue_id
-            state.agent_name = state.agent_name or view.row.agent_name
-            lines = continue_from(state, view.content)
-            state.version += 1
-            self.continued += 1
+            lines = 0
+            if view is not None:  # else a call nobody showed yet: it starts here
+                state = self.engine.state(cid)
+                state.queue_id = state.queue_id or view.row.queue_id
+                state.agent_name = state.agent_name or view.row.agent_name
+                lines = continue_from(state, view.content)
+                state.version += 1
+                self.continued += 1
             self.engine.audit.append(
-                "taken_over", {"lines": lines, "view": True}, conversation=cid, actor="engine"
+                "taken_over",
+                {"lines": lines, "view": view is not None},
+                conversation=cid,
+                actor="engine",
             )
 
     async def _view(self, conversation_id: str, queue: str | None) -> CallView | None:

@@ -15,7 +15,7 @@ import contextlib
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 from assist_tui.config import DiscoverySettings
@@ -67,9 +67,6 @@ class ConversationFollower:
         self.ended_in_gaps = 0  # conversations found ended by a reconciliation
         # Told ("subscribe" | "unsubscribe", conversation id) after each change.
         self._on_change = on_change or (lambda kind, cid: None)
-        # Awaited with calls about to be subscribed, on every path (bus/shard.py continues
-        # a call taken over from its view first, so its transcript so far is never lost).
-        self.before_follow: Callable[[list[LiveConversation]], Awaitable[None]] | None = None
         # Follow-all with several engines: only the calls of this engine's partitions.
         self.accept = accept or (lambda cid: True)
 
@@ -119,8 +116,6 @@ class ConversationFollower:
         ]
         for conversation in fresh:
             self.following[conversation.conversation_id] = conversation
-        if fresh and self.before_follow is not None:
-            await self.before_follow(fresh)
         if not self.discovery.queues:
             self._queues.update(c.queue_id for c in live if c.queue_id)
         topics = [queue_topic(q) for q in sorted(self._queues)]
@@ -216,9 +211,6 @@ class ConversationFollower:
             topic = transcription_topic(cid)
             try:
                 if kind == "subscribe":
-                    if self.before_follow is not None:
-                        call = self.following.get(cid) or LiveConversation(conversation_id=cid)
-                        await self.before_follow([call])
                     if not await self._subscribe([topic]):
                         self._on_change("subscribe", cid)
                 else:
