@@ -77,47 +77,51 @@ def _check_names(data: dict[str, Any], names: tuple[str, ...]) -> None:
             raise _Slow
 
 
+def _usual_word(w: Any) -> bool:
+    """A word with every field plain and in range: nothing to fix, so nothing to note.
+    Raises ``_Slow`` for a word only the validating path can judge."""
+    if type(w) is not dict or "offset_ms" in w or "duration_ms" in w or "start_time_ms" in w:
+        raise _Slow
+    if type(w.get("word")) is not str:
+        raise _Slow
+    confidence = w.get("confidence")
+    offset = w.get("offsetMs")
+    duration = w.get("durationMs")
+    return (
+        type(confidence) is float
+        and 0.0 <= confidence <= 1.0
+        and type(offset) is int
+        and 0 <= offset <= MAX_OFFSET_MS
+        and type(duration) is int
+        and 0 <= duration <= MAX_OFFSET_MS
+        and "startTimeMs" not in w
+    )
+
+
 def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
     """The best alternative's words as the normalized model takes them."""
     if type(raw) is not list:
         raise _Slow
     words: list[dict[str, object]] = []
     for w in raw:
-        if type(w) is not dict or "offset_ms" in w or "duration_ms" in w or "start_time_ms" in w:
-            raise _Slow
-        text = w.get("word")
-        confidence = w.get("confidence")
-        offset = w.get("offsetMs")
-        duration = w.get("durationMs")
-        if type(text) is not str:
-            raise _Slow
-        if (
-            type(confidence) is float
-            and 0.0 <= confidence <= 1.0
-            and type(offset) is int
-            and 0 <= offset <= MAX_OFFSET_MS
-            and type(duration) is int
-            and 0 <= duration <= MAX_OFFSET_MS
-            and "startTimeMs" not in w
-        ):
-            # The usual word: nothing to fix, so nothing to note.
+        if _usual_word(w):
             words.append(
                 {
-                    "text": text,
-                    "confidence": confidence,
-                    "offset_ms": offset,
-                    "duration_ms": duration,
+                    "text": w["word"],
+                    "confidence": w["confidence"],
+                    "offset_ms": w["offsetMs"],
+                    "duration_ms": w["durationMs"],
                 }
             )
             continue
-        conf = _opt_float(confidence)
-        offset = _opt_int(offset)
-        duration = _opt_int(duration)
+        conf = _opt_float(w.get("confidence"))
+        offset = _opt_int(w.get("offsetMs"))
+        duration = _opt_int(w.get("durationMs"))
         start = _opt_int(w.get("startTimeMs"))
         at = offset if offset is not None else start
         words.append(
             {
-                "text": text,
+                "text": w["word"],
                 "confidence": clamp_confidence(conf, "word", notes),
                 "offset_ms": bounded_ms(at, "word offsetMs", notes) or 0,
                 "duration_ms": bounded_ms(duration, "word durationMs", notes) or 0,
@@ -127,29 +131,10 @@ def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
 
 
 def _partial_words(raw: Any, notes: list[str]) -> None:
-    """What ``_words`` checks and notes of a partial's words, without building them."""
+    """What ``_words`` checks and notes of a partial's words, building only the unusual."""
     if type(raw) is not list:
         raise _Slow
-    for w in raw:
-        if type(w) is not dict or "offset_ms" in w or "duration_ms" in w or "start_time_ms" in w:
-            raise _Slow
-        confidence = w.get("confidence")
-        offset = w.get("offsetMs")
-        duration = w.get("durationMs")
-        if type(w.get("word")) is not str:
-            raise _Slow
-        if (
-            type(confidence) is float
-            and 0.0 <= confidence <= 1.0
-            and type(offset) is int
-            and 0 <= offset <= MAX_OFFSET_MS
-            and type(duration) is int
-            and 0 <= duration <= MAX_OFFSET_MS
-            and "startTimeMs" not in w
-        ):
-            continue
-        # The unusual word: the same notes as _words gives it.
-        _words([w], notes)
+    _words([w for w in raw if not _usual_word(w)], notes)
 
 
 def _check_alternative(alt: Any) -> None:
