@@ -133,3 +133,27 @@ def test_words_are_redacted_with_their_timings() -> None:
     ]
     assert [w.offset_ms for w in redacted.words] == [w["offset_ms"] for w in words]
     assert found.found == {"SORTCODE": 1}
+
+
+def test_the_table_of_spoken_digits_reads_as_the_rules_do() -> None:
+    """The one-lookup table says what the word tests said: units first, then teens, tens
+    and "tens-unit" pairs (never with a zero word), and nothing else."""
+    from assist_tui.engine.pii.lexicon import TEENS, TENS, UNITS, ZEROS
+    from assist_tui.engine.pii.normalize import _spoken_digit
+
+    def by_rules(word: str) -> str | None:
+        if word in UNITS:
+            return UNITS[word]
+        if word in TEENS:
+            return TEENS[word]
+        if word in TENS:
+            return TENS[word] + "0"
+        head, sep, tail = word.partition("-")
+        if sep and head in TENS and tail in UNITS and tail not in ZEROS:
+            return TENS[head] + UNITS[tail]
+        return None
+
+    words = [*UNITS, *TEENS, *TENS, "hundred", "card", "", "-", "twenty-", "-one"]
+    words += [f"{h}-{t}" for h in [*TENS, *UNITS, "x"] for t in [*UNITS, *TEENS, "x", "one-two"]]
+    assert [_spoken_digit(w) for w in words] == [by_rules(w) for w in words]
+    assert _spoken_digit("twenty-one") == "21" and _spoken_digit("twenty-oh") is None

@@ -160,3 +160,22 @@ def test_full_reading_fixture_reads(full_reading: None) -> None:
     # The reference really is the full reading (else the comparisons prove nothing).
     assert hold.may_hold_number("no numbers here") is True
     assert redactor._nothing_to_find(["plain"], ["plain"]) is False
+
+
+NATCS = Path(__file__).resolve().parents[1] / "src/assist_tui/emulator/data"
+
+
+@settings(max_examples=800)
+@given(speech() | st.text(max_size=40))
+def test_the_byte_test_of_worth_reading_answers_as_the_word_split(text: str) -> None:
+    """The byte-table test (ASCII text) says what the split into words says, for any text."""
+    assert redactor._worth_reading(text) == redactor._worth_reading_by_words(text)
+
+
+def test_worth_reading_answers_alike_on_real_speech() -> None:
+    texts = _corpus_texts() + [u.text for u in _emulator_updates()]
+    for name in ("banking-utterances.jsonl", "insurance-utterances.jsonl"):
+        texts += [json.loads(x)["utterance"] for x in (NATCS / name).read_text().splitlines()]
+    answers = [redactor._worth_reading(t) for t in texts]
+    assert answers == [redactor._worth_reading_by_words(t) for t in texts]
+    assert 0 < sum(answers) < len(answers)  # both kinds are there

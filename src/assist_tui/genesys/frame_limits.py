@@ -28,6 +28,9 @@ MAX_EPOCH_MS = 253_402_300_799_999
 _INT_LIMIT = 10**MAX_INT_DIGITS - 1
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGITS = b"0" * (MAX_INT_DIGITS + 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_TIMES: dict[int, datetime] = {}  # epoch ms -> its time (a session's start, kept)
+_EPOCH_TIMES_KEPT = 4096
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _MISSING: Any = object()
 D = TypeVar("D")
@@ -160,6 +163,8 @@ def as_utc(value: datetime | None, what: str, notes: list[str]) -> datetime | No
     """A time in UTC. Without a zone it is read as UTC (noted); out of range it is dropped."""
     if value is None:
         return None
+    if value.tzinfo is timezone.utc:  # the platform's "...Z": nothing to convert
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         notes.append(f"{what} without zone read as UTC")
         return value.replace(tzinfo=timezone.utc)
@@ -174,13 +179,23 @@ def epoch_ms(value: int | float | None, what: str, notes: list[str]) -> datetime
     """Epoch milliseconds as a UTC time; outside 1970..9999 it is dropped (noted)."""
     if value is None or value == 0:
         return None
+    if type(value) is int:
+        # Every frame of a session carries the same start: its time is made once.
+        known = _EPOCH_TIMES.get(value)
+        if known is not None:
+            return known
     if not (isinstance(value, (int, float)) and 0 < value <= MAX_EPOCH_MS):
         notes.append(f"{what} out of range dropped")
         return None
     if isinstance(value, float) and not math.isfinite(value):
         notes.append(f"{what} out of range dropped")
         return None
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=value)
+    made = _EPOCH + timedelta(milliseconds=value)
+    if type(value) is int:
+        if len(_EPOCH_TIMES) >= _EPOCH_TIMES_KEPT:
+            _EPOCH_TIMES.clear()  # rare: thousands of sessions since; rebuilt as they come
+        _EPOCH_TIMES[value] = made
+    return made
 
 
 def offset_ms(value: int | float | None, what: str, notes: list[str]) -> int | None:

@@ -18,13 +18,15 @@ BANK_WORDS = frozenset(
 def accounts(doc: Doc, found: list[Span]) -> list[Span]:
     """Account, sort code and routing numbers, by the nearest cue and their length."""
     spans: list[Span] = []
+    if not any(len(run.digits) >= 4 for run in doc.runs):
+        return spans  # every kind below has four digits or more
     banky = bool(BANK_WORDS & set(doc.words))
     for run in doc.runs:
-        if run.amount or card_ok(run.digits):
+        n = len(run.digits)
+        if n < 4 or run.amount or card_ok(run.digits):
             continue
         cue = doc.cue_before(run.first, reach=10)
         category = cue[0] if cue else None
-        n = len(run.digits)
         if category == "SORTCODE" and n == 6:
             spans.append((run.start, run.end, "SORTCODE"))
         elif category == "ROUTING" and n == 9:
@@ -82,7 +84,7 @@ def alnum_sequences(doc: Doc) -> list[list[tuple[int, str]]]:
 def ibans(doc: Doc, found: list[Span]) -> list[Span]:
     """Spelled or written IBANs: the country's length and a mod-97 of 1."""
     spans: list[Span] = []
-    written = len(_DIGIT.findall(doc.text))
+    written = doc.written_digits
     if written + sum(len(r.digits) for r in doc.runs if r.spoken) < 10:
         return spans  # the shortest IBAN (Norway) has 13 digits
     for sequence in alnum_sequences(doc):

@@ -57,9 +57,9 @@ def codes_and_dates(doc: Doc, found: list[Span]) -> list[Span]:
     """Security codes (CVV) and expiry dates, read as digits, written dates or month names."""
     spans: list[Span] = []
     for run in doc.runs:
-        if run.amount or card_ok(run.digits):
-            continue
         n = len(run.digits)
+        if n < 2 or run.amount or card_ok(run.digits):
+            continue  # (every code or date below has two digits or more)
         cue = doc.cue_before(run.first, reach=8)
         category = cue[0] if cue else None
         after = _after_card(doc, run)

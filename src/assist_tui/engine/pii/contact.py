@@ -26,8 +26,12 @@ _NOT_PHONE = {"NEG", "ACCOUNT", "CARD", "SSN", "ROUTING", "SORTCODE", "POSTCODE"
 def emails(doc: Doc, found: list[Span]) -> list[Span]:
     """Written addresses, and ones said aloud: a local part, "at", a domain ending in
     "dot" and a known top-level domain (or a known mail host)."""
-    spans: list[Span] = [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(doc.text)]
+    spans: list[Span] = []
+    if "@" in doc.text:
+        spans += [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(doc.text)]
     words = doc.words
+    if "at" not in words:
+        return spans  # nothing said aloud
     for i, word in enumerate(words):
         if word != "at" or i == 0:
             continue
@@ -96,15 +100,16 @@ def phones(doc: Doc, found: list[Span]) -> list[Span]:
     """Written as a phone number, or digits shaped like one (NANP, UK, "plus" and a
     country code), or 7-15 digits after a phone cue; never after a cue of another kind."""
     spans: list[Span] = []
-    for match in _WRITTEN_PHONE.finditer(doc.text):
+    written = doc.written_digits >= 10  # every written form holds ten digits
+    for match in _WRITTEN_PHONE.finditer(doc.text) if written else ():
         tok = next((i for i, t in enumerate(doc.toks) if t.end > match.start()), 0)
         cue = doc.cue_before(tok, reach=10)
         if cue is None or cue[0] not in _NOT_PHONE:
             spans.append((match.start(), match.end(), "PHONE"))
     for run in doc.runs:
-        if run.amount:
-            continue
         d, n = run.digits, len(run.digits)
+        if n < 7 or run.amount:  # every shape below has seven digits or more
+            continue
         cue = doc.cue_before(run.first, reach=10)
         category = cue[0] if cue else None
         if category in _NOT_PHONE:

@@ -19,11 +19,11 @@ def ssns(doc: Doc, found: list[Span]) -> list[Span]:
     """Nine digits (or the last four) after an SSN cue, or nine said 3-2-4 as issued."""
     spans: list[Span] = []
     for run in doc.runs:
-        if run.amount:
+        n = len(run.digits)
+        if run.amount or n not in (4, 9):  # nine digits, or the last four
             continue
         cue = doc.cue_before(run.first, reach=10)
         category = cue[0] if cue else None
-        n = len(run.digits)
         if (category == "SSN" and (n == 9 or n == 4)) or (
             n == 9
             and category not in _NOT_SSN
@@ -37,7 +37,8 @@ def ssns(doc: Doc, found: list[Span]) -> list[Span]:
 def ninos(doc: Doc, found: list[Span]) -> list[Span]:
     """Two letters, six digits, a suffix: written, or spelled and said."""
     spans: list[Span] = []
-    for match in _WRITTEN_NINO.finditer(doc.text):
+    written = doc.written_digits >= 6  # the written form holds six digits
+    for match in _WRITTEN_NINO.finditer(doc.text) if written else ():
         tok = next((i for i, t in enumerate(doc.toks) if t.start >= match.start()), 0)
         cue = doc.cue_before(tok, reach=10)
         strict = not (cue and cue[0] == "NINO")

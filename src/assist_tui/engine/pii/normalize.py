@@ -22,6 +22,7 @@ from assist_tui.engine.pii.lexicon import (
 )
 
 _TOKEN = re.compile(r"\S+")
+_DIGIT = re.compile(r"\d")
 _STRIP = ".,;:!?()\"'[]{}<>+*#"
 _GROUP_PUNCT = set(".,;:-!?")
 _WRITTEN_NUM = re.compile(r"\d+(?:[-.]\d+)*")
@@ -80,8 +81,16 @@ class Doc:
     unit_of: list[int] = field(default_factory=list)  # token index -> unit index
 
     _words: list[str] | None = None
+    _written_digits: int | None = None
     _cues: list[str | None] | None = None
     cache: dict[str, object] = field(default_factory=dict)  # detectors share work here
+
+    @property
+    def written_digits(self) -> int:
+        """How many digits are written in the text (what ``\\d`` matches)."""
+        if self._written_digits is None:
+            self._written_digits = len(_DIGIT.findall(self.text))
+        return self._written_digits
 
     @property
     def words(self) -> list[str]:
@@ -134,6 +143,10 @@ def tokenize(text: str) -> list[Tok]:
     for match in _TOKEN.finditer(text):
         raw = match.group()
         core = raw.strip(_STRIP)
+        if core == raw:  # the usual word: nothing to strip
+            start = match.start()
+            toks.append(Tok(start, start + len(raw), raw.lower(), raw, ""))
+            continue
         if not core:
             if toks:
                 toks[-1].trail += raw
@@ -157,17 +170,23 @@ def _filler_phrase_at(words: list[str], i: int) -> int:
     return 0
 
 
-def _spoken_digit(word: str) -> str | None:
-    if word in UNITS:
-        return UNITS[word]
-    if word in TEENS:
-        return TEENS[word]
-    if word in TENS:
-        return TENS[word] + "0"
-    head, sep, tail = word.partition("-")
-    if sep and head in TENS and tail in UNITS and tail not in ZEROS:
-        return TENS[head] + UNITS[tail]
-    return None
+def _spoken_digits() -> dict[str, str]:
+    """Every word said as digits, to its digits ("twenty-one" too); built once."""
+    spoken = {
+        f"{head}-{tail}": TENS[head] + UNITS[tail]
+        for head in TENS
+        for tail in UNITS
+        if tail not in ZEROS
+    }
+    # Later updates win, as the order of the tests did: units, teens, tens, then pairs.
+    spoken.update({word: digits + "0" for word, digits in TENS.items()})
+    spoken.update(TEENS)
+    spoken.update(UNITS)
+    return spoken
+
+
+_SPOKEN = _spoken_digits()
+_spoken_digit = _SPOKEN.get  # a word's digits, or None
 
 
 def _numberish(word: str) -> bool:
@@ -184,16 +203,19 @@ def read_units(toks: list[Tok]) -> list[Unit]:
     while i < n:
         word, raw = words[i], toks[i].raw
         nxt = words[i + 1] if i + 1 < n else ""
-        if _WRITTEN_NUM.fullmatch(raw):
-            groups = tuple(re.split(r"[-.]", raw))
-            units.append(Unit(i, i, "num", "".join(groups), groups, written=True))
-            i += 1
-            continue
-        if _WRITTEN_DATE.fullmatch(raw):
-            groups = tuple(raw.split("/"))
-            units.append(Unit(i, i, "date", "".join(groups), groups, written=True))
-            i += 1
-            continue
+        # Both written forms start with a digit (what \d matches, str.isdigit accepts):
+        # most words skip the two patterns.
+        if raw[0].isdigit():
+            if _WRITTEN_NUM.fullmatch(raw):
+                groups = tuple(re.split(r"[-.]", raw))
+                units.append(Unit(i, i, "num", "".join(groups), groups, written=True))
+                i += 1
+                continue
+            if _WRITTEN_DATE.fullmatch(raw):
+                groups = tuple(raw.split("/"))
+                units.append(Unit(i, i, "date", "".join(groups), groups, written=True))
+                i += 1
+                continue
         repeated = _spoken_digit(nxt) if word in REPEAT else None
         if repeated is not None and len(repeated) == 1:
             units.append(Unit(i, i + 1, "num", repeated * REPEAT[word]))
@@ -230,7 +252,7 @@ def read_units(toks: list[Tok]) -> list[Unit]:
             units.append(Unit(i, i, "num", digit))
             i += 1
             continue
-        if _SPELLED.fullmatch(word):
+        if "-" in word and _SPELLED.fullmatch(word):
             units.append(Unit(i, i, "letter", letter=word.replace("-", "")))
             i += 1
             continue
@@ -252,7 +274,7 @@ def read_units(toks: list[Tok]) -> list[Unit]:
             units.append(Unit(i, i, "letter", letter=word))
             i += 1
             continue
-        size = _filler_phrase_at(words, i)
+        size = _filler_phrase_at(words, i) if word in _FILLERS_BY_FIRST else 0
         if size:
             units.append(Unit(i, i + size - 1, "filler"))
             i += size

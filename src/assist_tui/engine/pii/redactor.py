@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 from assist_tui.engine.pii import bank, cards, contact, ids, place, spelled
 from assist_tui.engine.pii.categories import CATEGORIES, check_categories
@@ -41,24 +40,68 @@ _DIGIT = re.compile(r"\d")
 _WORDS = re.compile(r"[^a-z']+")
 # Speech with none of these holds no PII the detectors could find: skip reading it.
 _TRIGGERS = frozenset(NUMBER_WORDS | set(ORDINALS) | {"at", "@"} | set("bcdefghjklmnopqrstuvwxyz"))
+# The same test on ASCII text (nearly all speech) in byte operations: one table lowers
+# the letters, keeps the apostrophe, turns digits and "@" into "#" and the rest into
+# spaces; then a whitespace split gives the words _WORDS would.
+_TRIGGER_BYTES = frozenset(w.encode() for w in _TRIGGERS if w != "@")
+_FLATTEN = bytes(
+    c + 32
+    if 65 <= c <= 90
+    else c
+    if 97 <= c <= 122 or c == 39
+    else 35
+    if 48 <= c <= 57 or c == 64
+    else 32
+    for c in range(256)
+)
 
 
 def _worth_reading(text: str) -> bool:
+    """Whether any detector could find something in ``text`` (cheap: no reading)."""
+    if text.isascii():
+        flat = text.encode("ascii").translate(_FLATTEN)
+        return b"#" in flat or not _TRIGGER_BYTES.isdisjoint(flat.split())
+    return _worth_reading_by_words(text)
+
+
+def _worth_reading_by_words(text: str) -> bool:
+    """``_worth_reading`` as first written (word by word): the tests hold the two equal."""
     if "@" in text or _DIGIT.search(text):
         return True
     return not _TRIGGERS.isdisjoint(_WORDS.split(text.lower()))
 
 
-@dataclass(frozen=True)
 class Redaction:
-    """Redacted text and what was found (kinds and counts, never the values)."""
+    """Redacted text and what was found (kinds and counts, never the values).
 
-    text: str
-    found: Counter[str] = field(default_factory=Counter)
+    Made for every update, most of which hold nothing: the counter is made when asked for.
+    """
+
+    __slots__ = ("_found", "text")
+
+    def __init__(self, text: str, found: Counter[str] | None = None) -> None:
+        self.text = text
+        self._found = found
+
+    @property
+    def found(self) -> Counter[str]:
+        if self._found is None:
+            self._found = Counter()
+        return self._found
 
     @property
     def changed(self) -> bool:
-        return bool(self.found)
+        return bool(self._found)
+
+    def __repr__(self) -> str:
+        return f"Redaction(text={self.text!r}, found={self.found!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Redaction):
+            return NotImplemented
+        return self.text == other.text and self.found == other.found
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Redactor:
@@ -151,6 +194,10 @@ def redact_group(
 ) -> list[tuple[UtteranceUpdate, Redaction]]:
     """Finals of one speaker said in a row, redacted as one text (a card read in two
     breaths is one card); each comes back with its own share of the spans."""
+    if len(updates) == 1 and not updates[0].words:  # a partial: no words to join
+        only = updates[0]
+        if _nothing_to_find((only.text,), ("",)):
+            return [(only, Redaction(only.text))]
     texts = [u.text for u in updates]
     joined_words = [" ".join([w.text for w in u.words]) for u in updates]
     if _nothing_to_find(texts, joined_words):
@@ -177,8 +224,13 @@ def redact_group(
 
 def _nothing_to_find(texts: Sequence[str], joined_words: Sequence[str]) -> bool:
     """No text is worth reading: every detector's answer would be empty."""
+    for text in texts:
+        if text and _worth_reading(text):
+            return False
     # The words usually say the text again: each distinct string is looked at once.
-    return not any(_worth_reading(t) for t in {*texts, *joined_words} if t)
+    return not any(
+        _worth_reading(j) for j, t in zip(joined_words, texts, strict=True) if j and j != t
+    )
 
 
 def _segment_spans(

@@ -27,6 +27,9 @@ def spelled_names(doc: Doc, found: list[Span]) -> list[Span]:
                 examples += units[j].last > units[j].first
                 last = j
             j += 1
+        if letters < 2:  # never a name, cue or not
+            i = j
+            continue
         first_tok = units[i].first
         words = doc.words[max(0, first_tok - NAME_REACH) : first_tok]
         named = bool(NAME_CUES & set(words)) or any(w.endswith("name") for w in words)
