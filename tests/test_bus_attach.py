@@ -57,6 +57,8 @@ async def test_the_dashboard_attached_shows_and_commands(nats_server: str, tmp_p
     async with serving(demo_settings(), nats_server, org="demo") as served:
         async with attached_app(nats_server, tmp_path) as (app, pilot, _link):
             await until(pilot, lambda: app.query_one(ConversationTable).row_count >= 2)
+            # The stream's state comes apart from the rows: on a loaded machine a moment later.
+            await until(pilot, lambda: "connected" in shown(app.query_one(StatusBar)))
             bar = shown(app.query_one(StatusBar))
             assert f"attached {nats_server} as ana" in bar and "connected" in bar
             assert app._engine_worker is None  # no engine here
