@@ -151,7 +151,7 @@ VALID_PARTIAL = _partial(VALID)
 def test_any_field_of_a_partial_replaced_matches(
     path: tuple[Any, ...], value: Any, delete: bool
 ) -> None:
-    """A partial's words are checked and noted alike, though neither path keeps them."""
+    """A partial's words are read by neither path: whatever they hold, both agree."""
     assert_same(mutate(VALID_PARTIAL, path, value, delete))
 
 
@@ -167,6 +167,46 @@ def test_a_partial_carries_no_words_and_a_final_keeps_them() -> None:
     words = VALID["eventBody"]["transcripts"][0]["alternatives"][0]["words"]
     assert spoken.text == " ".join(w["word"] for w in words)  # type: ignore[union-attr]
     assert not spoken.words  # type: ignore[union-attr]
+
+
+# Words a partial may carry unread; on a final each is rejected with its place or fixed
+# and noted.
+JUNK_WORDS: list[tuple[Any, str]] = [
+    ({"word": 5, "confidence": "high"}, "rejected"),
+    ({"confidence": 0.5, "offsetMs": 1, "durationMs": 1}, "rejected"),  # no word
+    ("a word", "rejected"),
+    (None, "rejected"),
+    ({"word": "hm", "confidence": 1.7, "offsetMs": -3, "durationMs": 10**15}, "noted"),
+    ({"word": "ok", "offset_ms": 1}, "noted"),  # the wire's field names, and no confidence
+]
+
+
+@pytest.mark.parametrize(("junk", "on_a_final"), JUNK_WORDS)
+def test_a_partials_words_are_never_read_and_a_finals_are_checked(
+    junk: Any, on_a_final: str
+) -> None:
+    """No per-word work where nothing reads the words: a partial whose words are junk is
+    taken as it is said, with nothing noted; the same words on a final are checked."""
+    partial = _partial(VALID)
+    words = partial["eventBody"]["transcripts"][0]["alternatives"][0]["words"]
+    words.insert(1, junk)
+    (update,) = assert_same(json.dumps(partial)).events
+    assert update.adjustments == () and update.text  # type: ignore[union-attr]
+    final = json.loads(json.dumps(partial))
+    final["eventBody"]["transcripts"][0]["isFinal"] = True
+    (event,) = assert_same(json.dumps(final)).events
+    if on_a_final == "noted":
+        assert event.words[1].text in ("hm", "ok") and event.adjustments  # type: ignore[union-attr]
+    else:
+        reason = event.reason  # type: ignore[union-attr]
+        assert "transcripts.0.alternatives.0.words.1" in reason, reason
+
+
+def test_a_word_list_that_is_no_list_is_rejected_even_on_a_partial() -> None:
+    partial = _partial(VALID)
+    partial["eventBody"]["transcripts"][0]["alternatives"][0]["words"] = {"word": "x"}
+    (event,) = assert_same(json.dumps(partial)).events
+    assert "words" in event.reason  # type: ignore[union-attr]
 
 
 SNAKE = {

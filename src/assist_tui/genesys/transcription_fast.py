@@ -30,7 +30,6 @@ _TIME = re.compile(
 _BODY_NAMES = ("conversation_id", "communication_id", "event_time", "session_start_ms")
 _TRANSCRIPT_NAMES = ("utterance_id", "is_final")
 _SPAN_NAMES = ("offset_ms", "duration_ms")
-_WORD_NAMES = ("offset_ms", "duration_ms", "start_time_ms")
 
 Events = list[UtteranceUpdate | ConversationEnded]
 
@@ -130,13 +129,6 @@ def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
     return words
 
 
-def _partial_words(raw: Any, notes: list[str]) -> None:
-    """What ``_words`` checks and notes of a partial's words, building only the unusual."""
-    if type(raw) is not list:
-        raise _Slow
-    _words([w for w in raw if not _usual_word(w)], notes)
-
-
 def _check_alternative(alt: Any) -> None:
     """What the wire model checks of an alternative the translation does not read."""
     if type(alt) is not dict:
@@ -147,17 +139,8 @@ def _check_alternative(alt: Any) -> None:
     _opt_float(alt.get("confidence"))
     _opt_int(alt.get("offsetMs"))
     _opt_int(alt.get("durationMs"))
-    words = alt.get("words", [])
-    if type(words) is not list:
+    if type(alt.get("words", [])) is not list:  # a list; its words are never read
         raise _Slow
-    for w in words:
-        if type(w) is not dict or type(w.get("word")) is not str:
-            raise _Slow
-        _check_names(w, _WORD_NAMES)
-        _opt_float(w.get("confidence"))
-        _opt_int(w.get("offsetMs"))
-        _opt_int(w.get("durationMs"))
-        _opt_int(w.get("startTimeMs"))
 
 
 def translate_plain(body: dict[str, Any], received_at: datetime) -> Events | None:
@@ -228,14 +211,14 @@ def _translate(body: dict[str, Any], received_at: datetime) -> Events:
         duration = _opt_int(best.get("durationMs"))
         notes: list[str] = list(frame_notes)
         raw_words = best.get("words", [])
-        if is_final or not text.strip():
+        text = text.strip()
+        if is_final or not text:
             words = _words(raw_words, notes)
-            text = text.strip() or " ".join(str(w["text"]) for w in words)
-        else:
-            _partial_words(raw_words, notes)  # checked and noted as above, never built
-            text = text.strip()
+            text = text or " ".join(str(w["text"]) for w in words)
+        elif type(raw_words) is not list:
+            raise _Slow
         if not is_final:
-            words = []  # a partial's words: read by nothing (model.UtteranceUpdate.words)
+            words = []  # a partial's words: never read (transcription_topic.py)
         events.append(
             UtteranceUpdate.model_validate(
                 {

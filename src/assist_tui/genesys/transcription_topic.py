@@ -2,14 +2,20 @@
 
 Unknown fields are tolerated; confidences outside [0, 1] are clamped and the clamp is
 noted on the update (``adjustments``) so later stages can count it.
+
+Words are read only where something uses them: the best alternative of a final, and of a
+partial with no transcript text (its text is made from them). A partial's words, and the
+words of other alternatives, are neither validated nor noted: no stage reads them (the
+final replaces a partial), and on the wire they are most of every frame.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from assist_tui.genesys.dialects.base import clamp_confidence
 from assist_tui.genesys.frame_limits import as_utc, epoch_ms
@@ -42,7 +48,7 @@ class WireAlternative(_Lenient):
     confidence: float | None = None
     offset_ms: int | None = Field(None, alias="offsetMs")
     duration_ms: int | None = Field(None, alias="durationMs")
-    words: list[WireWord] = Field(default_factory=list)
+    words: list[Any] = Field(default_factory=list)  # read where used: _read_words
 
 
 class WireTranscript(_Lenient):
@@ -69,6 +75,21 @@ class TranscriptionMessage(_Lenient):
     status: WireStatus | None = None
 
 
+_WIRE_WORDS = TypeAdapter(list[WireWord])
+
+
+def _read_words(raw: list[Any], transcript: int) -> list[WireWord]:
+    """The best alternative's words, validated; a bad one is rejected with its place."""
+    try:
+        return _WIRE_WORDS.validate_python(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise ValueError(
+            f"transcripts.{transcript}.alternatives.0.words.{where}: {error['msg']}"
+        ) from None
+
+
 def _word(wire: WireWord, notes: list[str]) -> dict[str, object]:
     offset = wire.offset_ms if wire.offset_ms is not None else wire.start_time_ms
     return {
@@ -90,13 +111,16 @@ def translate(
     session_start = epoch_ms(message.session_start_ms, "sessionStartTimeMs", frame_notes)
     event_time = as_utc(message.event_time, "eventTime", frame_notes)
     events: list[UtteranceUpdate | ConversationEnded] = []
-    for transcript in message.transcripts:
+    for index, transcript in enumerate(message.transcripts):
         if not transcript.alternatives:
             continue
         best = transcript.alternatives[0]
         notes: list[str] = list(frame_notes)
-        words = [_word(w, notes) for w in best.words]
-        text = best.transcript.strip() or " ".join(str(w["text"]) for w in words)
+        text = best.transcript.strip()
+        words: list[dict[str, object]] = []
+        if transcript.is_final or not text:
+            words = [_word(w, notes) for w in _read_words(best.words, index)]
+            text = text or " ".join(str(w["text"]) for w in words)
         if not transcript.is_final:
             words = []  # a partial's words: read by nothing (model.UtteranceUpdate.words)
         # One validation call per utterance (words included) is the cheapest way through
