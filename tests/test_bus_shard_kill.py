@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -152,10 +153,14 @@ async def test_kill_9_of_one_engine_moves_its_calls_to_the_other(
                 now: dict[int, str] = {}
 
                 async def shared() -> bool:
+                    # Settled: each holds its fair share. (Every partition is held by the two
+                    # as soon as b claims one; b's share, read then, may hold no live call.)
                     now.clear()
                     now.update(await owners(leases))
-                    held = set(now.values())
-                    return len(now) == DEFAULT_PARTITIONS and held == {engine_id(a), engine_id(b)}
+                    counts = Counter(now.values())
+                    return len(now) == DEFAULT_PARTITIONS and all(
+                        counts[engine_id(e)] >= DEFAULT_PARTITIONS // 2 for e in (a, b)
+                    )
 
                 await _wait_async(shared, timeout=60)
                 b_parts = {p for p, e in now.items() if e == engine_id(b)}
