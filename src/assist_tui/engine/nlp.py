@@ -94,15 +94,11 @@ class KeywordMatcher:
         # Its table is read by LookupLemmas, once per word form, instead of token by token.
         self.nlp.disable_pipe("lemmatizer")
         self.set_lemmas = LookupLemmas(self.nlp)
-        # Added after initialize(), which would clear its patterns.
-        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-        ruler.add_patterns(  # type: ignore[attr-defined]
-            [
-                {"label": label, "pattern": phrase}
-                for label, phrases in ruleset.entities.items()
-                for phrase in phrases
-            ]
-        )
+        # The rules' entities, matched as spaCy's entity ruler matches phrase patterns
+        # (``_entities``), without making the doc's entities.
+        self.entity_phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for label, phrases in ruleset.entities.items():
+            self.entity_phrases.add(label, [self.nlp.make_doc(p) for p in phrases])
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.lemmas = Matcher(self.nlp.vocab)
         for rule in ruleset.rules:
@@ -149,10 +145,11 @@ class KeywordMatcher:
                         key,
                         Match(rule_id, source, span.start_char, span.end_char, span.text),  # type: ignore[arg-type]
                     )
-            for ent in doc.ents:
-                key = (f"entity.{ent.label_}", ent.start_char, ent.end_char)
+            for label, start, end in self._entities(doc):
+                span = doc[start:end]
+                key = (f"entity.{label}", span.start_char, span.end_char)
                 found.setdefault(
-                    key, Match(key[0], "entity", ent.start_char, ent.end_char, ent.text)
+                    key, Match(key[0], "entity", span.start_char, span.end_char, span.text)
                 )
             results[index] = _without_nested(list(found.values()))
         if self.trained is not None:
@@ -176,6 +173,21 @@ class KeywordMatcher:
         self.texts += len(texts)
         self.seconds += time.perf_counter() - started
         return results
+
+    def _entities(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(label, start token, end token) of the entities spaCy's entity ruler would set
+        on ``doc`` from these phrases: the longest first, then the earliest, each unless
+        its first or last token is already taken (spacy/pipeline/entityruler.py)."""
+        if not len(self.entity_phrases):
+            return []
+        found = {(m, s, e) for m, s, e in self.entity_phrases(doc) if s != e}
+        taken: set[int] = set()
+        chosen: list[tuple[str, int, int]] = []
+        for match_id, start, end in sorted(found, key=lambda m: (m[2] - m[1], -m[1]), reverse=True):
+            if start not in taken and end - 1 not in taken:
+                chosen.append((self.nlp.vocab.strings[match_id], start, end))
+                taken.update(range(start, end))
+        return chosen
 
 
 def _without_nested(matches: list[Match]) -> list[Match]:

@@ -1,8 +1,11 @@
-"""The keyword matcher's lemmas (engine/nlp.py ``LookupLemmas``: one array write per doc)
-are exactly those spaCy's own lookup lemmatizer sets, and so are the matches."""
+"""The keyword matcher's own ways (engine/nlp.py) answer as spaCy's components would: its
+lemmas (``LookupLemmas``: one array write per doc) are those spaCy's lookup lemmatizer
+sets, and its entities (``_entities``) those spaCy's entity ruler sets from the same
+phrases; so are the matches."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -84,3 +87,67 @@ def _shared() -> tuple[KeywordMatcher, spacy.language.Language]:
         nlp.initialize()
         _SHARED.append((KeywordMatcher(load_rules(), trained_pipeline=None), nlp))
     return _SHARED[0]
+
+
+def _ruler(ruleset: object) -> spacy.language.Language:
+    """spaCy's own entity ruler with the rules' entity phrases, as the matcher had it."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [
+            {"label": label, "pattern": phrase}
+            for label, phrases in ruleset.entities.items()  # type: ignore[attr-defined]
+            for phrase in phrases
+        ]
+    )
+    return nlp
+
+
+def _theirs(nlp: spacy.language.Language, text: str) -> list[tuple[str, int, int]]:
+    return sorted((e.label_, e.start, e.end) for e in nlp(text).ents)
+
+
+def test_the_entities_are_those_of_spacys_entity_ruler(matcher: KeywordMatcher) -> None:
+    rules = load_rules()
+    nlp = _ruler(rules)
+    phrases = [p for values in rules.entities.values() for p in values]
+    # Entity phrases said alone, inside speech, overlapping and repeated.
+    texts = (
+        _texts()
+        + phrases
+        + [" ".join(phrases)]
+        + [f"{a} {b}" for a, b in itertools.pairwise(phrases)]
+    )
+    differ = [
+        t for t in texts if sorted(matcher._entities(matcher.nlp.make_doc(t))) != _theirs(nlp, t)
+    ]
+    assert differ == []
+    assert sum(bool(matcher._entities(matcher.nlp.make_doc(t))) for t in texts) > 20
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            sorted(
+                {w for v in load_rules().entities.values() for p in v for w in p.split()}
+                | {"the", "and", "my"}
+            )
+        ),
+        max_size=8,
+    )
+)
+def test_any_run_of_entity_words_gives_the_rulers_entities(words: list[str]) -> None:
+    matcher, _ = _shared()
+    text = " ".join(words)
+    nlp = _shared_ruler()
+    assert sorted(matcher._entities(matcher.nlp.make_doc(text))) == _theirs(nlp, text)
+
+
+_RULER: list[spacy.language.Language] = []
+
+
+def _shared_ruler() -> spacy.language.Language:
+    if not _RULER:
+        _RULER.append(_ruler(load_rules()))
+    return _RULER[0]
