@@ -3,13 +3,10 @@ checksum), IBAN (country length and mod-97), spoken or written."""
 
 from __future__ import annotations
 
-import re
-
 from assist_tui.engine.pii.checks import IBAN_LENGTHS, aba_ok, card_ok, iban_ok
 from assist_tui.engine.pii.normalize import Doc
 
 Span = tuple[int, int, str]
-_DIGIT = re.compile(r"\d")
 BANK_WORDS = frozenset(
     {"bank", "banking", "checking", "deposit", "direct", "wire", "ach", "transfer", "routing"}
 )
@@ -18,13 +15,10 @@ BANK_WORDS = frozenset(
 def accounts(doc: Doc, found: list[Span]) -> list[Span]:
     """Account, sort code and routing numbers, by the nearest cue and their length."""
     spans: list[Span] = []
-    if not any(len(run.digits) >= 4 for run in doc.runs):
-        return spans  # every kind below has four digits or more
-    banky = bool(BANK_WORDS & set(doc.words))
     for run in doc.runs:
         n = len(run.digits)
         if n < 4 or run.amount or card_ok(run.digits):
-            continue
+            continue  # (every kind below has four digits or more)
         cue = doc.cue_before(run.first, reach=10)
         category = cue[0] if cue else None
         if category == "SORTCODE" and n == 6:
@@ -35,7 +29,12 @@ def accounts(doc: Doc, found: list[Span]) -> list[Span]:
             spans.append((run.start, run.end, "SORTCODE"))  # said as a sort code
         elif category == "ACCOUNT" and 4 <= n <= 17:
             spans.append((run.start, run.end, "ACCOUNT"))
-        elif n == 9 and banky and category not in ("NEG", "SSN", "PHONE") and aba_ok(run.digits):
+        elif (
+            n == 9
+            and category not in ("NEG", "SSN", "PHONE")
+            and not BANK_WORDS.isdisjoint(doc.words)
+            and aba_ok(run.digits)
+        ):
             spans.append((run.start, run.end, "ROUTING"))
     return spans
 

@@ -24,7 +24,7 @@ def ssns(doc: Doc, found: list[Span]) -> list[Span]:
             continue
         cue = doc.cue_before(run.first, reach=10)
         category = cue[0] if cue else None
-        if (category == "SSN" and (n == 9 or n == 4)) or (
+        if category == "SSN" or (
             n == 9
             and category not in _NOT_SSN
             and [len(g) for g in run.groups] == [3, 2, 4]
