@@ -15,6 +15,7 @@ import pytest
 from assist_tui.audit.opening import open_store
 from assist_tui.bus import codec
 from assist_tui.bus.codec import CallView, CodecError, EngineStatus
+from assist_tui.config import store_paths
 from assist_tui.engine.board_types import AlertView
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.snapshot import (
@@ -25,7 +26,6 @@ from assist_tui.engine.snapshot import (
     row_of,
     take_view,
 )
-from assist_tui.headless import store_paths
 from assist_tui.model import LiveConversation, utc_now
 from assist_tui.platform import open_platform
 from tests.bus_helpers import demo_settings

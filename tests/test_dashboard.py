@@ -15,6 +15,7 @@ from assist_tui.config import Settings
 from assist_tui.engine.snapshot import ConversationRow
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.panes import ConversationTable, HitsTable
+from assist_tui.ui.pick_list import PickList
 from assist_tui.ui.screens import AuditScreen, ConfirmScreen, SubscribeScreen
 from assist_tui.ui.themes import load_themes
 from assist_tui.ui.transcript import TranscriptView
@@ -35,9 +36,10 @@ def demo_settings(**sections: dict[str, object]) -> Settings:
 
 @contextlib.asynccontextmanager
 async def dashboard(
-    tmp_path: Path, size: tuple[int, int] = (140, 40)
+    tmp_path: Path, size: tuple[int, int] = (140, 40), speed: float = 4
 ) -> AsyncIterator[tuple[AssistApp, Pilot[None]]]:
-    app = AssistApp(demo_settings(), export_dir=tmp_path / "exports")
+    emulator = {"speed": speed, "heartbeat_interval_s": 1, "concurrent": 3, "seed": 3}
+    app = AssistApp(demo_settings(emulator=emulator), export_dir=tmp_path / "exports")
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: len(app.rows) >= 2, 30)
         await until(pilot, lambda: app.query_one(ConversationTable).row_count >= 2)
@@ -147,7 +149,10 @@ async def test_reset_context_asks_first(tmp_path: Path) -> None:
 
 
 async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) -> None:
-    async with dashboard(tmp_path) as (app, pilot):
+    # At speed 4 a demo call lasts 8-20 s, less than this test can take on a loaded
+    # machine: the call would end while unsubscribed and leave the dialog's live list.
+    # At speed 1 the shortest lasts 30 s.
+    async with dashboard(tmp_path, speed=1) as (app, pilot):
         cid = app.query_one(ConversationTable).selected
         assert cid is not None
         await until(pilot, lambda: (r := row(app, cid)) is not None and r.finals > 0, 20)
@@ -168,9 +173,10 @@ async def test_unsubscribe_then_subscribe_again_from_the_dialog(tmp_path: Path) 
         await until(pilot, lambda: isinstance(app.screen, SubscribeScreen), 20)
         # Type-ahead: the conversation's id narrows the list to it; space picks it.
         await pilot.press(*cid[:8])
-        await pilot.pause(0.2)
-        choices = app.screen.query_one("#choices")
-        assert choices.option_count == 1  # type: ignore[attr-defined]
+        choices = app.screen.query_one("#choices", PickList)
+        await until(
+            pilot, lambda: choices.option_count == 1, shown=lambda: str(choices.option_count)
+        )
         await pilot.press("enter")  # the filter left one: enter takes it
         await until(pilot, lambda: row(app, cid) is not None)
         assert (await audit_kinds(app)).count("subscribe") >= 3

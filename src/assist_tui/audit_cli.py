@@ -12,9 +12,8 @@ from assist_tui.audit.opening import verify_key
 from assist_tui.audit.store import AuditReader
 from assist_tui.audit.verify import verify_store
 from assist_tui.cli_checks import damaged_store
-from assist_tui.config import ConfigError, Settings
+from assist_tui.config import ConfigError, Settings, store_paths
 from assist_tui.files import private_output
-from assist_tui.headless import store_paths
 
 
 def _since(text: str | None) -> datetime | None:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from assist_tui.config import ConfigError, Settings
+from assist_tui.config import ConfigError, Settings, store_paths
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.rest import GenesysApi
 
@@ -106,8 +106,6 @@ def check_rules(settings: Settings) -> None:
 
 def check_store_dir(settings: Settings) -> None:
     """The audit store (and the outbox beside it) can be created and written."""
-    from assist_tui.headless import store_paths
-
     audit, _ = store_paths(settings)
     where = "[audit] path" if settings.audit.path else "the data directory"
     fix = (

@@ -710,6 +710,12 @@ def data_dir() -> Path:
     return Path(override) if override else platformdirs.user_data_path(APP_NAME)
 
 
+def store_paths(settings: Settings) -> tuple[Path, Path]:
+    """The audit store and the outbox beside it."""
+    audit = settings.audit.path or data_dir() / "audit.sqlite3"
+    return audit, audit.with_name("outbox.sqlite3")
+
+
 def config_template() -> str:
     """The commented template, generated from the settings' own descriptions."""
     from assist_tui.config_template import render_template

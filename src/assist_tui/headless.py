@@ -7,24 +7,17 @@ import asyncio
 import contextlib
 import json
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from assist_tui.audit.opening import open_store
 from assist_tui.cli_checks import require_known
-from assist_tui.config import Settings, data_dir
+from assist_tui.config import Settings, store_paths
 from assist_tui.engine import recording
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.headless_board import alert_lines, board_json, board_segment
 from assist_tui.platform import open_platform
 from assist_tui.sinks.outbox import Outbox
 from assist_tui.stop_signals import forget_signals, stop_on_signals
-
-
-def store_paths(settings: Settings) -> tuple[Path, Path]:
-    """The audit store and the outbox files."""
-    audit = settings.audit.path or data_dir() / "audit.sqlite3"
-    return audit, audit.with_name("outbox.sqlite3")
 
 
 def status_line(engine: AssistEngine, label: str) -> str:

@@ -29,9 +29,9 @@ from assist_tui.bus.scope import ScopeError
 from assist_tui.bus.server import LocalNatsServer, NatsServerMissing
 from assist_tui.bus.subjects import Subjects, token
 from assist_tui.bus.team_guard import guard_for
-from assist_tui.config import Settings, data_dir
+from assist_tui.config import Settings, data_dir, store_paths
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.headless import status_line, store_paths
+from assist_tui.headless import status_line
 from assist_tui.platform import Platform, open_platform
 from assist_tui.sinks.outbox import Outbox
 from assist_tui.stop_signals import forget_signals, stop_on_signals

@@ -22,13 +22,12 @@ from typing import Any
 
 from assist_tui.audit.opening import open_store
 from assist_tui.audit.store import AuditStore
-from assist_tui.config import Settings
+from assist_tui.config import Settings, store_paths
 from assist_tui.engine import parked, recording
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.ipc import COMMANDS, read_message, write_message
 from assist_tui.engine.link import reason_of
 from assist_tui.engine.snapshot import take_view
-from assist_tui.headless import store_paths
 from assist_tui.logs import setup_logging
 from assist_tui.platform import open_platform
 from assist_tui.sinks.outbox import Outbox
