@@ -18,7 +18,9 @@ script times, over the same frames:
     .venv/bin/python benchmarks/engine_per_event.py [--frames 20000] [--conversations 500]
 
 Each figure is the best of ``--repeat`` passes (a fresh engine each pass), in CPU time
-of this process.
+of this process. The machine's speed drifts from run to run, so the figure to compare
+with issue 16's target (80 µs where json.loads took 12: 6.67 times) is the ratio: each
+pass's engine time over the bare loop's run just before it, the median over the passes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -137,12 +140,15 @@ def main() -> int:
 
     best = dict.fromkeys(("bare", "decode", "engine", "decode_before", "engine_before"), 1e9)
     engine = None
+    ratios: list[float] = []  # each pass's engine time over the bare loop's beside it
     for _ in range(args.repeat):
-        best["bare"] = min(best["bare"], bare(frames))
+        bare_s = bare(frames)
+        best["bare"] = min(best["bare"], bare_s)
         best["decode"] = min(best["decode"], decode_only(frames))
         with tempfile.TemporaryDirectory(prefix="assist-bench-") as tmp:
             spent, engine = asyncio.run(engine_pass(frames, matcher, Path(tmp)))
         best["engine"] = min(best["engine"], spent)
+        ratios.append(spent / bare_s)
         if args.before:
             with fast_paths.disabled(matcher):
                 best["decode_before"] = min(best["decode_before"], decode_only(frames))
@@ -169,6 +175,12 @@ def main() -> int:
         f"engine finals {m.finals}, hits {m.hits}, duplicates {m.duplicates}, "
         f"NLP {m.nlp_seconds * 1e6 / n:.1f} µs/event of it, "
         f"stage errors {sum(m.stage_errors.values())}"
+    )
+    # The machine's speed drifts between runs (json.loads alone has run at 11 to 24
+    # µs/event here): the issue's target is a ratio, 80 µs where json.loads took 12.
+    print(
+        f"engine / json.loads     : {statistics.median(ratios):7.2f} x, median of "
+        f"{len(ratios)} passes ({min(ratios):.2f}-{max(ratios):.2f}; target 80/12 = 6.67)"
     )
     per_event = best["engine"] / n
     print(f"one core follows        : {1 / per_event / 2:7.0f} conversations at 2 events/s each")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from assist_tui.emulator.frame_mix import load_frames
 from assist_tui.genesys import transcription_fast
@@ -39,9 +40,24 @@ def _slow(raw: str | bytes) -> Decoded:
         transcription_fast.translate_plain = original  # type: ignore[assignment]
 
 
+def _made(model: Any) -> Any:
+    """What a model is made of: the fast path builds its models without validating, so
+    their values (with their types), field order and set fields are compared too."""
+    if not isinstance(model, BaseModel):
+        return repr(model)
+    values = {k: _made(v) for k, v in model.__dict__.items()}
+    values["words"] = [_made(w) for w in getattr(model, "words", ())]
+    return type(model).__name__, list(values.items()), sorted(model.model_fields_set)
+
+
 def _shown(decoded: Decoded) -> tuple[Any, ...]:
     # repr, not ==: 1 and 1.0 are equal but would be written differently downstream.
-    return decoded.control, decoded.topic, [repr(e) for e in decoded.events]
+    return (
+        decoded.control,
+        decoded.topic,
+        [repr(e) for e in decoded.events],
+        [_made(e) for e in decoded.events],
+    )
 
 
 def assert_same(raw: str | bytes) -> Decoded:
@@ -280,3 +296,13 @@ def test_any_event_time_reads_alike(when: str) -> None:
     tree = json.loads(json.dumps(VALID))
     tree["eventBody"]["eventTime"] = when
     assert_same(json.dumps(tree))
+
+
+def test_made_models_are_valid_and_equal_to_validated_ones(load: list[str]) -> None:
+    """Every model the fast path makes is one validation accepts, unchanged."""
+    made = [e for raw in load for e in _decode(raw).events]
+    assert any(getattr(e, "words", ()) for e in made)  # finals with words are among them
+    for event in made:
+        again = type(event).model_validate(event.model_dump())
+        # (model_dump names every field: the validated copy has every field set)
+        assert again == event and _made(again)[:2] == _made(event)[:2]

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from assist_tui.genesys.dialects.base import clamp_confidence
 from assist_tui.genesys.frame_limits import MAX_OFFSET_MS, as_utc, epoch_ms
 from assist_tui.genesys.frame_limits import offset_ms as bounded_ms
 from assist_tui.genesys.transcription_topic import SPEAKERS
-from assist_tui.model import ConversationEnded, Speaker, UtteranceUpdate
+from assist_tui.model import ConversationEnded, Speaker, UtteranceUpdate, Word
 
 # The platform's own time shape; pydantic reads it to the same instant as fromisoformat.
 # (ASCII digits; an offset's hours below 24 and minutes below 60, as pydantic wants them.)
@@ -32,6 +34,29 @@ _TRANSCRIPT_NAMES = ("utterance_id", "is_final")
 _SPAN_NAMES = ("offset_ms", "duration_ms")
 
 Events = list[UtteranceUpdate | ConversationEnded]
+M = TypeVar("M", bound=BaseModel)
+_set = object.__setattr__  # the models are frozen
+_WORD_GIVEN = frozenset(("text", "confidence", "offset_ms", "duration_ms"))
+_UPDATE_GIVEN = frozenset(
+    (
+        "conversation_id",
+        "communication_id",
+        "media_type",
+        "speaker",
+        "utterance_id",
+        "text",
+        "words",
+        "confidence",
+        "is_final",
+        "language",
+        "offset_ms",
+        "duration_ms",
+        "session_start",
+        "event_time",
+        "received_at",
+        "adjustments",
+    )
+)
 
 
 class _Slow(Exception):
@@ -97,21 +122,33 @@ def _usual_word(w: Any) -> bool:
     )
 
 
-def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
-    """The best alternative's words as the normalized model takes them."""
+def _made(cls: type[M], values: dict[str, Any], given: frozenset[str]) -> M:
+    """The model ``cls.model_validate(values)`` would give, made without validating: every
+    value here is already of its field's type and within its bounds (checked or fixed
+    above), and ``values`` names every field in the model's order. pydantic's own
+    ``model_construct`` does the same, slower than validating; the tests hold the two
+    equal, field sets included."""
+    made = cls.__new__(cls)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", set(given))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
+
+
+def _word(text: str, confidence: float, offset: int, duration: int) -> Word:
+    values = {"text": text, "confidence": confidence, "offset_ms": offset, "duration_ms": duration}
+    return _made(Word, values, _WORD_GIVEN)
+
+
+def _words(raw: Any, notes: list[str]) -> tuple[Word, ...]:
+    """The best alternative's words as the normalized model holds them."""
     if type(raw) is not list:
         raise _Slow
-    words: list[dict[str, object]] = []
+    words: list[Word] = []
     for w in raw:
         if _usual_word(w):
-            words.append(
-                {
-                    "text": w["word"],
-                    "confidence": w["confidence"],
-                    "offset_ms": w["offsetMs"],
-                    "duration_ms": w["durationMs"],
-                }
-            )
+            words.append(_word(w["word"], w["confidence"], w["offsetMs"], w["durationMs"]))
             continue
         conf = _opt_float(w.get("confidence"))
         offset = _opt_int(w.get("offsetMs"))
@@ -119,14 +156,14 @@ def _words(raw: Any, notes: list[str]) -> list[dict[str, object]]:
         start = _opt_int(w.get("startTimeMs"))
         at = offset if offset is not None else start
         words.append(
-            {
-                "text": w["word"],
-                "confidence": clamp_confidence(conf, "word", notes),
-                "offset_ms": bounded_ms(at, "word offsetMs", notes) or 0,
-                "duration_ms": bounded_ms(duration, "word durationMs", notes) or 0,
-            }
+            _word(
+                w["word"],
+                clamp_confidence(conf, "word", notes),
+                bounded_ms(at, "word offsetMs", notes) or 0,
+                bounded_ms(duration, "word durationMs", notes) or 0,
+            )
         )
-    return words
+    return tuple(words)
 
 
 def _check_alternative(alt: Any) -> None:
@@ -212,35 +249,37 @@ def _translate(body: dict[str, Any], received_at: datetime) -> Events:
         notes: list[str] = list(frame_notes)
         raw_words = best.get("words", [])
         text = text.strip()
+        words: tuple[Word, ...] = ()
         if is_final or not text:
             words = _words(raw_words, notes)
-            text = text or " ".join(str(w["text"]) for w in words)
+            text = text or " ".join([w.text for w in words])
         elif type(raw_words) is not list:
             raise _Slow
         if not is_final:
-            words = []  # a partial's words: never read (transcription_topic.py)
-        events.append(
-            UtteranceUpdate.model_validate(
-                {
-                    "conversation_id": conversation_id,
-                    "communication_id": communication_id,
-                    "media_type": "voice",
-                    "speaker": SPEAKERS.get(channel.upper(), Speaker.UNKNOWN),
-                    "utterance_id": utterance_id,
-                    "text": text,
-                    "words": words,
-                    "confidence": clamp_confidence(confidence, "utterance", notes),
-                    "is_final": is_final,
-                    "language": dialect,
-                    "offset_ms": bounded_ms(offset, "offsetMs", notes),
-                    "duration_ms": bounded_ms(duration, "durationMs", notes),
-                    "session_start": session_start,
-                    "event_time": event_time,
-                    "received_at": received_at,
-                    "adjustments": tuple(dict.fromkeys(notes)),
-                }
-            )
-        )
+            words = ()  # a partial's words: never read (transcription_topic.py)
+        # In the model's field order, defaults included (model_validate's __dict__).
+        values = {
+            "kind": "utterance",
+            "conversation_id": conversation_id,
+            "communication_id": communication_id,
+            "participant_id": None,
+            "speaker": SPEAKERS.get(channel.upper(), Speaker.UNKNOWN),
+            "utterance_id": utterance_id,
+            "text": text,
+            "words": words,
+            "confidence": clamp_confidence(confidence, "utterance", notes),
+            "is_final": is_final,
+            "language": dialect,
+            "offset_ms": bounded_ms(offset, "offsetMs", notes),
+            "duration_ms": bounded_ms(duration, "durationMs", notes),
+            "session_start": session_start,
+            "event_time": event_time,
+            "received_at": received_at,
+            "adjustments": tuple(dict.fromkeys(notes)),
+            "interruption_detected": False,
+            "media_type": "voice",
+        }
+        events.append(_made(UtteranceUpdate, values, _UPDATE_GIVEN))
     if ended:
         events.append(
             ConversationEnded(

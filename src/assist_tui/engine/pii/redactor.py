@@ -37,6 +37,7 @@ PRIORITY = {kind: rank for rank, kind in enumerate([*CATEGORIES, NUMBER])}
 PARTIAL_RUN_DIGITS = 6
 HELD_RUN_DIGITS = 2  # a held final ends inside a number: hide it whatever its length
 _DIGIT = re.compile(r"\d")
+_NO_WORDS = ("",)  # an update without words, as redact_group joins them
 _WORDS = re.compile(r"[^a-z']+")
 # Speech with none of these holds no PII the detectors could find: skip reading it.
 _TRIGGERS = frozenset(NUMBER_WORDS | set(ORDINALS) | {"at", "@"} | set("bcdefghjklmnopqrstuvwxyz"))
@@ -175,6 +176,10 @@ def redact_update(
 
     ``masked``: a held final shown meanwhile: every digit run of two or more is hidden.
     """
+    if not update.words and _nothing_to_find((update.text,), _NO_WORDS):
+        # Most partials (they carry no words): redact_group's own first check, without
+        # building its lists.
+        return update, Redaction(update.text)
     return redact_group(redactor, [update], context=context, masked=masked)[0]
 
 
@@ -217,9 +222,10 @@ def _nothing_to_find(texts: Sequence[str], joined_words: Sequence[str]) -> bool:
         if text and _worth_reading(text):
             return False
     # The words usually say the text again: each distinct string is looked at once.
-    return not any(
-        _worth_reading(j) for j, t in zip(joined_words, texts, strict=True) if j and j != t
-    )
+    for joined, text in zip(joined_words, texts, strict=True):
+        if joined and joined != text and _worth_reading(joined):
+            return False
+    return True
 
 
 def _segment_spans(
