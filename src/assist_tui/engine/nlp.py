@@ -137,6 +137,8 @@ class KeywordMatcher:
             self.set_lemmas(doc)
             found: dict[tuple[str, int, int], Match] = {}
             for source, matcher in (("phrase", self.phrases), ("lemma", self.lemmas)):
+                if not len(matcher):  # a rule set may have no lemmas (spaCy warns W036)
+                    continue
                 for match_id, start, end in matcher(doc):
                     span = doc[start:end]
                     rule_id = self.nlp.vocab.strings[match_id]
