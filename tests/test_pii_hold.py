@@ -4,6 +4,7 @@ is shown masked, and nothing held is lost (next final, timeout, conversation end
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,10 @@ def test_a_cue_from_the_previous_final_is_used() -> None:
     assert released.text == "[SORTCODE]."
 
 
-MATCHER = KeywordMatcher(load_rules(), trained_pipeline=None)
+@functools.cache
+def matcher() -> KeywordMatcher:
+    """Made on first use, not at import: every xdist worker imports this module."""
+    return KeywordMatcher(load_rules(), trained_pipeline=None)
 
 
 def make_engine(tmp_path: Path, **redaction: object) -> AssistEngine:
@@ -124,7 +128,7 @@ def make_engine(tmp_path: Path, **redaction: object) -> AssistEngine:
         settings,
         Platform(session, "TEST", settings.stream),
         audit=AuditStore(tmp_path / "audit.sqlite3"),
-        matcher=MATCHER,
+        matcher=matcher(),
     )
 
 
