@@ -14,6 +14,8 @@ from assist_tui.audit.store import AuditReader, AuditRecord, AuditStore
 from assist_tui.ui.audit_browser import AuditScreen, RecordScreen, parse_filter
 from assist_tui.ui.audit_summary import ellipsis, local_time, record_text, summary
 
+from .test_dashboard import until
+
 
 def fill(path: Path, count: int) -> AuditStore:
     store = AuditStore(path)
@@ -160,8 +162,11 @@ async def test_screen_opens_on_the_newest_page_and_stays_where_the_user_is(
         assert copied[-1].startswith(f"record {screen.records[3].seq}")
         # Esc in the filter box clears it, then leaves the box; the screen stays.
         await pilot.press("slash", *"kind:subscribe")
-        await pilot.pause(0.1)
-        assert {table.get_row_at(i)[2] for i in range(table.row_count)} == {"subscribe"}
+
+        def kinds() -> set[object]:
+            return {table.get_row_at(i)[2] for i in range(table.row_count)}
+
+        await until(pilot, lambda: kinds() == {"subscribe"}, shown=lambda: str(kinds()))
         await pilot.press("escape")
         assert screen.query_one(Input).value == ""
         await pilot.press("escape")

@@ -221,8 +221,7 @@ async def test_export_filter_theme_help_and_screenshot(tmp_path: Path) -> None:
         await pilot.press("t")
         assert app.theme != before and app.theme.startswith("assist-")
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
-        assert type(app.screen).__name__ == "HelpScreen"
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
         await pilot.press("question_mark")
         await pilot.pause(0.1)
         await pilot.press("f8")

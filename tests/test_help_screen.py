@@ -11,7 +11,7 @@ from assist_tui.ui.app import AssistApp
 from assist_tui.ui.help_screen import ACTIONS, COLOURS, PANES, HelpScreen
 
 from .scripted_engine import scripted_engine
-from .test_dashboard import demo_settings
+from .test_dashboard import demo_settings, until
 from .test_snapshots import settled
 
 
@@ -24,8 +24,7 @@ async def test_help_names_every_pane_colour_and_key_and_the_palette_says_what(
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, HelpScreen)
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = "\n".join(str(s.render()) for s in app.screen.query(Static))
         for pane in PANES:
             assert pane.name in text
@@ -35,8 +34,7 @@ async def test_help_names_every_pane_colour_and_key_and_the_palette_says_what(
             assert ACTIONS[binding.action][0] in text  # type: ignore[union-attr]
         assert "space" in text  # the key as rebound, not the default
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, HelpScreen)
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen))
         commands = list(app.get_system_commands(app.screen))
         titles = [c.title for c in commands]
         assert len(titles) == len(set(titles)), titles  # each once

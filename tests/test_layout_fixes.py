@@ -14,7 +14,7 @@ from assist_tui.ui.app import AssistApp
 from assist_tui.ui.transcript import TranscriptView
 
 from .scripted_engine import scripted_engine
-from .test_dashboard import demo_settings
+from .test_dashboard import demo_settings, until
 from .test_snapshots import settled
 
 
@@ -64,9 +64,7 @@ async def test_resizing_down_and_back_up_restores_the_wide_layout(tmp_path: Path
         wide = app.query_one(TranscriptView).size.width
         assert not app.has_class("narrow")
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.3)
-        assert app.has_class("narrow")
+        await until(pilot, lambda: app.has_class("narrow"))
         await pilot.resize_terminal(140, 40)
-        await pilot.pause(0.3)
-        assert not app.has_class("narrow")
-        assert app.query_one(TranscriptView).size.width == wide
+        await until(pilot, lambda: not app.has_class("narrow"))
+        await until(pilot, lambda: app.query_one(TranscriptView).size.width == wide)

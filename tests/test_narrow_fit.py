@@ -15,7 +15,7 @@ from assist_tui.ui.pick_list import PickList
 from assist_tui.ui.transcript import TranscriptView
 
 from .scripted_engine import scripted_engine
-from .test_dashboard import demo_settings
+from .test_dashboard import demo_settings, until
 from .test_layout_fixes import Host, late_line
 from .test_snapshots import settled
 
@@ -44,8 +44,7 @@ async def test_footer_shows_main_keys_when_narrow_and_all_when_wide(tmp_path: Pa
                 assert region.right <= size[0] - 10, (size, key.action, region)
                 assert region.width >= len(key.description) + 1
         await pilot.resize_terminal(140, 40)
-        await pilot.pause(0.3)
-        assert {key.action for key in footer_keys(app)} == wide
+        await until(pilot, lambda: {key.action for key in footer_keys(app)} == wide)
 
 
 async def test_transcript_keeps_a_useful_width_at_60_columns(tmp_path: Path) -> None:
@@ -56,8 +55,7 @@ async def test_transcript_keeps_a_useful_width_at_60_columns(tmp_path: Path) -> 
         assert app.has_class("tiny")
         assert app.query_one(TranscriptView).size.width >= 30
         await pilot.resize_terminal(140, 40)
-        await pilot.pause(0.3)
-        assert not app.has_class("tiny") and app.query_one("#right").display
+        await until(pilot, lambda: not app.has_class("tiny") and app.query_one("#right").display)
 
 
 async def test_a_hit_keeps_the_space_after_it_at_every_wrap() -> None:
