@@ -267,12 +267,19 @@ def test_transcription_dialect_times_without_zone_are_noted() -> None:
 def test_a_frame_that_still_breaks_a_translator_is_rejected_by_type_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from assist_tui.genesys import transcription_fast, transcription_topic
+    from assist_tui.genesys import transcription_fast, transcription_topic, transcription_typed
 
     def boom(*_: object, **__: object) -> object:
         raise KeyError("the caller's card number is 4111")
 
-    monkeypatch.setattr(transcription_fast, "_translate", boom)  # the fast path
+    # Without the fields that hold containers nothing reads, the typed path takes it.
+    plain = frame(body()).replace(', "somethingNew": {"nested": true}', "")
+    plain = plain.replace(', "futureField": [1, 2, 3]', "")
+    assert transcription_typed.translate_typed(plain, NOW) is not None
+    monkeypatch.setattr(transcription_typed, "_translate", boom)  # the typed path
+    assert rejected(decode(plain)) == "translator error: KeyError"
+    monkeypatch.setattr(transcription_typed, "translate_typed", lambda *_: None)
+    monkeypatch.setattr(transcription_fast, "_translate", boom)  # the path by hand
     assert rejected(decode(frame(body()))) == "translator error: KeyError"
     monkeypatch.setattr(transcription_fast, "translate_plain", lambda *_: None)
     monkeypatch.setattr(transcription_topic, "translate", boom)  # the validating path

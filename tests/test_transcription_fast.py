@@ -4,8 +4,9 @@ wire breaks them, and over bodies with every field replaced by any JSON value.""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from assist_tui.emulator.frame_mix import load_frames
-from assist_tui.genesys import transcription_fast
+from assist_tui.genesys import transcription_fast, transcription_typed
 from assist_tui.genesys.notification_frames import Decoded, decode_frame
 
 from .frame_fuzz import Mutator, valid_frames
@@ -30,14 +31,27 @@ def _decode(raw: str | bytes) -> Decoded:
     return decode_frame(raw, max_bytes=MAX_BYTES, received_at=NOW)
 
 
-def _slow(raw: str | bytes) -> Decoded:
-    """The validating path alone: the fast path declines every frame."""
-    original = transcription_fast.translate_plain
-    transcription_fast.translate_plain = lambda body, received_at: None  # type: ignore[assignment]
+@contextlib.contextmanager
+def _declining(module: Any, name: str) -> Iterator[None]:
+    """Within: that fast path declines every frame."""
+    original = getattr(module, name)
+    setattr(module, name, lambda *_: None)
     try:
-        return _decode(raw)
+        yield
     finally:
-        transcription_fast.translate_plain = original  # type: ignore[assignment]
+        setattr(module, name, original)
+
+
+def _without_typed(raw: str | bytes) -> Decoded:
+    """The path by hand and the validating path: the typed path declines every frame."""
+    with _declining(transcription_typed, "translate_typed"):
+        return _decode(raw)
+
+
+def _slow(raw: str | bytes) -> Decoded:
+    """The validating path alone: both fast paths decline every frame."""
+    with _declining(transcription_fast, "translate_plain"):
+        return _without_typed(raw)
 
 
 def _made(model: Any) -> Any:
@@ -61,8 +75,11 @@ def _shown(decoded: Decoded) -> tuple[Any, ...]:
 
 
 def assert_same(raw: str | bytes) -> Decoded:
+    """The typed path, the path by hand and the validating path give the same answer."""
     fast = _decode(raw)
-    assert _shown(fast) == _shown(_slow(raw))
+    slow = _shown(_slow(raw))
+    assert _shown(fast) == slow
+    assert _shown(_without_typed(raw)) == slow
     return fast
 
 
@@ -73,12 +90,15 @@ def load() -> list[str]:
     return [f for f in frames if '.transcription","' in f[:120]]
 
 
-def test_every_load_frame_takes_the_fast_path(load: list[str]) -> None:
+def test_every_load_frame_takes_the_fast_paths(load: list[str]) -> None:
     finals = partials = ends = 0
     for raw in load:
         body = json.loads(raw)["eventBody"]
         events = transcription_fast.translate_plain(body, NOW)
         assert events is not None, raw[:200]
+        typed = transcription_typed.translate_typed(raw, NOW)
+        assert typed is not None, raw[:200]
+        assert [repr(e) for e in typed[1]] == [repr(e) for e in events]
         decoded = assert_same(raw)
         assert [repr(e) for e in decoded.events] == [repr(e) for e in events]
         for event in events:
@@ -306,3 +326,40 @@ def test_made_models_are_valid_and_equal_to_validated_ones(load: list[str]) -> N
         again = type(event).model_validate(event.model_dump())
         # (model_dump names every field: the validated copy has every field set)
         assert again == event and _made(again)[:2] == _made(event)[:2]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # A bracket inside a string: the brackets no longer count the containers.
+        lambda tree: tree["eventBody"]["transcripts"][0]["alternatives"][0].update(
+            transcript="[laughs] yes"
+        ),
+        # A field nothing reads, holding a container: it could nest past the guard.
+        lambda tree: tree["eventBody"].update(extra={"a": [[1]]}),
+        lambda tree: tree["eventBody"]["transcripts"][0].update(extra=[]),
+        # A name the wire models also accept.
+        lambda tree: tree["eventBody"].update(conversation_id="c"),
+    ],
+)
+def test_the_typed_path_declines_what_it_cannot_vouch_for(change: Any) -> None:
+    tree = json.loads(json.dumps(VALID))
+    change(tree)
+    raw = json.dumps(tree)
+    assert transcription_typed.translate_typed(raw, NOW) is None
+    assert_same(raw)  # the other paths answer, alike
+
+
+def test_the_typed_path_reads_the_platforms_own_extra_fields() -> None:
+    """Real frames carry metadata, decorated words and engine names: still typed."""
+    tree = json.loads(json.dumps(VALID))
+    tree["metadata"] = {"CorrelationId": "5d1c"}
+    tree["version"] = "2"
+    transcript = tree["eventBody"]["transcripts"][0]
+    transcript.update(engineProvider="GENESYS", agentAssistEnabled=False)
+    alternative = transcript["alternatives"][0]
+    alternative["decoratedTranscript"] = alternative["transcript"]
+    alternative["decoratedWords"] = [{"word": "yes", "offsetMs": 1, "confidence": 0.9}]
+    raw = json.dumps(tree)
+    assert transcription_typed.translate_typed(raw, NOW) is not None
+    assert_same(raw)

@@ -148,6 +148,22 @@ def load_bounded(raw: str | bytes) -> Any:
     return data
 
 
+def plain_text_brackets(text: str) -> int | None:
+    """How many ``{`` and ``[`` a frame's text holds (inside strings too), when it passes
+    the guards that need no parsing (UTF-8, no integer run past the limit, no surrogate
+    escape); ``None`` when it does not, or when one of them would need the parsed JSON.
+    A decoder that reads every container a frame holds then knows its depth."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    flat = text.encode("utf-8").translate(_DIGITS_AS_ZERO)
+    if _LONG_DIGITS in flat or _SURROGATE_ESCAPE.search(text) is not None:
+        return None
+    return flat.count(b"{") + flat.count(b"[")
+
+
 def _has_lone_surrogate(text: str, data: Any) -> bool:
     r"""``"\ud800"`` parses to a string UTF-8 cannot hold (the audit would fail on it)."""
     if _SURROGATE_ESCAPE.search(text) is None:  # the usual case: one C-speed search

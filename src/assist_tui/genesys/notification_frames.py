@@ -16,6 +16,7 @@ from assist_tui.genesys import (
     frame_limits,
     transcription_fast,
     transcription_topic,
+    transcription_typed,
 )
 from assist_tui.model import RejectedFrame, StreamEvent
 
@@ -70,6 +71,10 @@ def decode_frame(raw: str | bytes, *, max_bytes: int, received_at: datetime) -> 
 
 
 def _decode(raw: str | bytes, size: int, received_at: datetime) -> Decoded:
+    if isinstance(raw, str):
+        typed = transcription_typed.translate_typed(raw, received_at)
+        if typed is not None:  # the usual frame, read by a typed decoder in one pass
+            return Decoded(list(typed[1]), topic=typed[0])
     try:
         data = frame_limits.load_bounded(raw)
     except frame_limits.FrameLimitError as exc:
