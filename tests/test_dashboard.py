@@ -20,11 +20,18 @@ from assist_tui.ui.screens import AuditScreen, ConfirmScreen, SubscribeScreen
 from assist_tui.ui.themes import load_themes
 from assist_tui.ui.transcript import TranscriptView
 
+DEMO_EMULATOR: dict[str, object] = {
+    "speed": 4,
+    "heartbeat_interval_s": 1,
+    "concurrent": 3,
+    "seed": 3,
+}
+
 
 def demo_settings(**sections: dict[str, object]) -> Settings:
     data: dict[str, object] = {
         "demo": True,
-        "emulator": {"speed": 4, "heartbeat_interval_s": 1, "concurrent": 3, "seed": 3},
+        "emulator": DEMO_EMULATOR,
         "quality": {"poll_interval_s": 0.5},
         "nlp": {"trained_pipeline": ""},
         # Calls in queues not seen yet are found by rediscovery: every second here.
@@ -38,8 +45,8 @@ def demo_settings(**sections: dict[str, object]) -> Settings:
 async def dashboard(
     tmp_path: Path, size: tuple[int, int] = (140, 40), speed: float = 4
 ) -> AsyncIterator[tuple[AssistApp, Pilot[None]]]:
-    emulator = {"speed": speed, "heartbeat_interval_s": 1, "concurrent": 3, "seed": 3}
-    app = AssistApp(demo_settings(emulator=emulator), export_dir=tmp_path / "exports")
+    settings = demo_settings(emulator={**DEMO_EMULATOR, "speed": speed})
+    app = AssistApp(settings, export_dir=tmp_path / "exports")
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: len(app.rows) >= 2, 30)
         await until(pilot, lambda: app.query_one(ConversationTable).row_count >= 2)

@@ -258,11 +258,22 @@ def _translate(body: dict[str, Any], received_at: datetime) -> Events:
             raise Slow
         if not is_final:
             words = ()  # a partial's words: never read (transcription_topic.py)
-        said = (channel, utterance_id, text, words, is_final, dialect)
+        said = Said(channel, utterance_id, text, words, is_final, dialect)
         events.append(make_update(shared, said, confidence, offset, duration, notes))
     if ended:
         events.append(session_ended(conversation_id, received_at))
     return events
+
+
+class Said(NamedTuple):
+    """One transcript's own values, checked."""
+
+    channel: str
+    utterance_id: str
+    text: str
+    words: tuple[Word, ...]
+    is_final: bool
+    dialect: str | None
 
 
 class Shared(NamedTuple):
@@ -277,14 +288,13 @@ class Shared(NamedTuple):
 
 def make_update(
     shared: Shared,
-    said: tuple[str, str, str, tuple[Word, ...], bool, str | None],
+    said: Said,
     confidence: float | None,
     offset: int | None,
     duration: int | None,
     notes: list[str],
 ) -> UtteranceUpdate:
-    """The update of checked values (what had to be fixed goes to ``notes``). ``said``:
-    channel, utterance id, text, words, whether final, dialect."""
+    """The update of checked values (what had to be fixed goes to ``notes``)."""
     channel, utterance_id, text, words, is_final, dialect = said
     # In the model's field order, defaults included (model_validate's __dict__).
     values = {

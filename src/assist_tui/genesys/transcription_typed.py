@@ -22,6 +22,7 @@ from assist_tui.genesys.frame_limits import MAX_OFFSET_MS, as_utc, epoch_ms, pla
 from assist_tui.genesys.frame_limits import offset_ms as bounded_ms
 from assist_tui.genesys.transcription_fast import (
     Events,
+    Said,
     Shared,
     Slow,
     make_update,
@@ -218,7 +219,7 @@ def _translate(body: Any, received_at: datetime) -> Events:
             text = text or " ".join([w.text for w in words])
         if not is_final:
             words = ()  # a partial's words: never read (transcription_topic.py)
-        said = (transcript.channel, utterance_id, text, words, is_final, transcript.dialect)
+        said = Said(transcript.channel, utterance_id, text, words, is_final, transcript.dialect)
         events.append(
             make_update(shared, said, best.confidence, best.offsetMs, best.durationMs, notes)
         )
