@@ -110,6 +110,8 @@ class Mutator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        # A valid frame's paths depend only on its text: walked once, not per mutation.
+        self._paths: dict[str, list[tuple[Any, ...]]] = {}
 
     def token(self) -> str:
         rng = self.rng
@@ -130,7 +132,9 @@ class Mutator:
         if choice < 0.14:  # base64 of the frame (binary frames of seed 002)
             return base64.b64encode(valid.encode())
         tree = json.loads(valid)
-        paths = [p for p in _nodes(tree) if p]
+        paths = self._paths.get(valid)
+        if paths is None:
+            paths = self._paths[valid] = [p for p in _nodes(tree) if p]
         raws: list[str] = []
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             path = rng.choice(paths)

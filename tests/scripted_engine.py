@@ -14,7 +14,7 @@ from assist_tui.audit.store import AuditStore
 from assist_tui.config import GenesysSettings, Settings
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.latency import LatencyHistogram
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import shared_matcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.genesys.session import GenesysSession
 from assist_tui.model import (
@@ -74,7 +74,7 @@ async def scripted_engine(tmp_path: Path) -> AssistEngine:
         platform,
         audit=AuditStore(tmp_path / "audit.sqlite3"),
         conversations=list(CALLS),
-        matcher=KeywordMatcher(load_rules(), trained_pipeline=None),
+        matcher=shared_matcher(load_rules()),
     )
     engine.health = StreamHealth(state=StreamState.CONNECTED, detail="connected")
     for n, (cid, turns) in enumerate(CALLS.items()):

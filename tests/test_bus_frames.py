@@ -14,7 +14,7 @@ import pytest
 from assist_tui.bus.frames import FramesPublisher, ensure_frames_stream, nats_source
 from assist_tui.bus.subjects import Subjects
 from assist_tui.config import Settings
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.recorded import RecordingError
 from assist_tui.engine.rules import load_rules
 from assist_tui.model import (
@@ -33,7 +33,7 @@ from .conftest import wait_until
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 def shift(cid: str, lines: int, queue: str = "q1") -> list[StreamEvent]:

@@ -21,7 +21,7 @@ from assist_tui.bus.shard import Sharding, ShardSettings, attach_sharding
 from assist_tui.bus.subjects import Subjects
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.platform import Platform
 from assist_tui.sinks.outbox import Outbox
@@ -35,7 +35,7 @@ PARTITIONS = 16
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 @dataclass

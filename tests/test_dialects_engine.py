@@ -10,7 +10,7 @@ from assist_tui.audit.store import AuditStore
 from assist_tui.config import DialectSettings, Settings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import shared_matcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.platform import Platform
 from assist_tui.ui.app import AssistApp
@@ -41,7 +41,7 @@ async def run_engine_with(
             platform,
             audit=audit,
             conversations=[call.conversation_id],
-            matcher=KeywordMatcher(load_rules(), trained_pipeline=None),
+            matcher=shared_matcher(load_rules()),
         )
         task = asyncio.create_task(engine.run())
         try:

@@ -17,7 +17,7 @@ from assist_tui.emulator.frame_mix import load_frames, scenario_frames
 from assist_tui.emulator.scenarios import SCENARIOS
 from assist_tui.engine import fast_paths
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.genesys.notification_frames import decode_frame
 from assist_tui.genesys.session import GenesysSession
@@ -75,7 +75,7 @@ async def _run(frames: list[str], matcher: KeywordMatcher, data: Path) -> dict[s
 
 
 async def _compare(frames: list[str], tmp_path: Path) -> dict[str, Any]:
-    matcher = KeywordMatcher(load_rules(), trained_pipeline=None)
+    matcher = shared_matcher(load_rules())
     fast = await _run(frames, matcher, tmp_path / "fast")
     with fast_paths.disabled(matcher):
         slow = await _run(frames, matcher, tmp_path / "slow")

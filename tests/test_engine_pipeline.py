@@ -16,7 +16,7 @@ from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.genesys.media_stats import parse_media_statistics
 from assist_tui.model import RejectedFrame, Speaker, UtteranceUpdate, utc_now
@@ -27,7 +27,7 @@ from .conftest import fast_stream, session_for
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 @contextlib.asynccontextmanager

@@ -12,14 +12,14 @@ from assist_tui.emulator.board_scenarios import BOARD_SCENARIOS
 from assist_tui.emulator.corpus import load_corpus
 from assist_tui.emulator.digital_scenarios import DIGITAL_SCENARIOS
 from assist_tui.emulator.scenarios import SCENARIOS
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import SHARED_KEPT, KeywordMatcher, shared_matcher
 from assist_tui.engine.nlp_needles import NeedleFilter
 from assist_tui.engine.rules import RuleSet, load_rules
 
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 def _both(matcher: KeywordMatcher, texts: list[str]) -> tuple[list[object], list[object]]:
@@ -104,6 +104,27 @@ def test_a_rule_set_without_lemmas_or_entities_filters_on_phrases() -> None:
     assert quick == full and [bool(r) for r in quick] == [True, False, False]
 
 
+def test_one_matcher_per_rule_set_and_pipeline_is_shared_in_a_process() -> None:
+    rules = load_rules()
+    first = shared_matcher(rules)
+    assert shared_matcher(load_rules()) is first  # equal rules, read again: the same
+    assert shared_matcher(rules, "") is first  # no trained pipeline, however it is said
+    other = RuleSet.model_validate(
+        {"rules": [{"id": "r", "category": "c", "phrases": ["reset my password"]}]}
+    )
+    mine = shared_matcher(other)
+    assert mine is not first and mine.needles.needles == (("password", ("password",)),)
+    assert shared_matcher(rules, "no_such_pipeline_installed") is not first
+    # Only the last few rule sets are kept: the oldest is built again after that.
+    for n in range(SHARED_KEPT):
+        shared_matcher(
+            RuleSet.model_validate(
+                {"rules": [{"id": f"r{n}", "category": "c", "phrases": [f"word{n}"]}]}
+            )
+        )
+    assert shared_matcher(other) is not mine
+
+
 def test_with_a_trained_pipeline_every_final_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     import spacy
 
@@ -118,7 +139,7 @@ _MATCHER: list[KeywordMatcher] = []
 
 def _shared() -> KeywordMatcher:
     if not _MATCHER:
-        _MATCHER.append(KeywordMatcher(load_rules(), trained_pipeline=None))
+        _MATCHER.append(shared_matcher(load_rules()))
     return _MATCHER[0]
 
 

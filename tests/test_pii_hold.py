@@ -12,7 +12,7 @@ import pytest
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import GenesysSettings, Settings
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.pii.hold import FinalHold, ends_unfinished
 from assist_tui.engine.redaction import Redactor
 from assist_tui.engine.rules import load_rules
@@ -116,7 +116,7 @@ def test_a_cue_from_the_previous_final_is_used() -> None:
 @functools.cache
 def matcher() -> KeywordMatcher:
     """Made on first use, not at import: every xdist worker imports this module."""
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 def make_engine(tmp_path: Path, **redaction: object) -> AssistEngine:

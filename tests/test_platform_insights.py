@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.rules import load_rules
 from assist_tui.genesys import copilot_topics
 from assist_tui.model import Insight, PlatformSentiment
@@ -19,7 +19,7 @@ from .test_engine_e2e import ended, running_engine
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 async def test_copilot_suggestions_and_sentiment_reach_the_conversation(

@@ -21,7 +21,7 @@ from assist_tui.config import RecordSettings, Settings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine import recording
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.recorded import Recording, RecordingError, parse_when
 from assist_tui.engine.replay_feed import ReplayFeed, from_iterable
 from assist_tui.engine.rules import load_rules
@@ -47,7 +47,7 @@ Taken = list[tuple[StreamEvent, datetime]]
 
 @pytest.fixture(scope="module")
 def matcher() -> KeywordMatcher:
-    return KeywordMatcher(load_rules(), trained_pipeline=None)
+    return shared_matcher(load_rules())
 
 
 def base_settings(tmp_path: Path, **extra: Any) -> Settings:

@@ -34,7 +34,7 @@ from assist_tui.engine.gaps import GapKeeper
 from assist_tui.engine.governance import governance_of
 from assist_tui.engine.latency_policy import policy_for
 from assist_tui.engine.metrics import EngineMetrics
-from assist_tui.engine.nlp import KeywordMatcher
+from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
@@ -161,7 +161,7 @@ class AssistEngine:
         if self.matcher is None:
             # Building the matcher loads spaCy: seconds of CPU kept off the event loop.
             self.matcher = await asyncio.to_thread(
-                KeywordMatcher, self.rules, self.settings.nlp.trained_pipeline or None
+                shared_matcher, self.rules, self.settings.nlp.trained_pipeline or None
             )
         if self.matcher.notice:
             self.notices.append(self.matcher.notice)

@@ -7,7 +7,9 @@ is downloaded. Matching is CPU work: callers batch texts and run it off the even
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -200,3 +202,27 @@ def _without_nested(matches: list[Match]) -> list[Match]:
             continue
         kept.append(match)
     return sorted(kept, key=lambda m: (m.start, m.rule_id))
+
+
+# Building a matcher costs 0.25-0.4 s of CPU (spaCy's tokenizer exceptions, the lemma
+# table, the rules' patterns). Engines in one process (a replay, several engines in one
+# `serve`, an engine restarted, the test suite) share one per rule set: a matcher keeps
+# no per-call state (its lemma memo and counters are caches and totals), and it is only
+# used on the event loop's thread, so sharing it changes no result.
+SHARED_KEPT = 4  # rule sets whose matcher is kept
+_shared: OrderedDict[tuple[str, str | None], KeywordMatcher] = OrderedDict()
+_shared_lock = threading.Lock()  # engines build theirs in a worker thread
+
+
+def shared_matcher(ruleset: RuleSet, trained_pipeline: str | None = None) -> KeywordMatcher:
+    """This process's matcher for ``ruleset`` (and trained pipeline), built on first use."""
+    key = (ruleset.model_dump_json(), trained_pipeline or None)
+    with _shared_lock:
+        matcher = _shared.get(key)
+        if matcher is None:
+            matcher = _shared[key] = KeywordMatcher(ruleset, trained_pipeline or None)
+            while len(_shared) > SHARED_KEPT:
+                _shared.popitem(last=False)
+        else:
+            _shared.move_to_end(key)
+        return matcher
