@@ -155,9 +155,29 @@ _LONG_FIRST = (
 )
 
 
+# The live dashboards (an app, an engine process, a demo at speed) take 5-18 s each under
+# load, most of it waiting on the demo. Together in file order they made the last 15-20 s
+# of the run: one worker's share ended with them, the others stole them at the end, and
+# the cores sat idle. They are spread evenly through the run instead.
+_SPREAD = ("tests/test_dashboard.py",)
+
+
+def _spread_out(items: list[pytest.Item]) -> list[pytest.Item]:
+    spread = [item for item in items if item.nodeid.startswith(_SPREAD)]
+    others = [item for item in items if not item.nodeid.startswith(_SPREAD)]
+    if not spread:
+        return others
+    step = len(others) / len(spread)
+    ordered: list[pytest.Item] = []
+    for n, item in enumerate(spread):
+        ordered += others[round(n * step) : round((n + 1) * step)]
+        ordered.insert(len(ordered) - round(step / 2) if ordered else 0, item)
+    return ordered
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     long = [item for item in items if item.nodeid.startswith(_LONG_FIRST)]
-    rest = [item for item in items if not item.nodeid.startswith(_LONG_FIRST)]
+    rest = _spread_out([item for item in items if not item.nodeid.startswith(_LONG_FIRST)])
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     # worksteal first hands each worker a contiguous share of the list (len // workers
     # left): each share starts with its own long tests, the rest fill it up.
@@ -174,12 +194,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: five workers for two cores. Most of a test's time is waiting on real
-    timers (heartbeats, backoff, rediscovery), not CPU: the whole suite uses about 1.6
-    cores with five, and the kill -9 and takeover tests wait for their events, not for
-    fixed times, so the extra load slows them without failing them."""
+    """``-n auto``: six workers for two cores. Most of a test's time is waiting on real
+    timers (heartbeats, backoff, rediscovery, scripted calls), not CPU: the tests' wall
+    times add up to about 700 s and their CPU to about 200 s. Five workers left the cores
+    a fifth idle once the CPU was cut (shared keyword matchers); the kill -9 and takeover
+    tests wait for their events, not for fixed times, so the extra load slows them without
+    failing them."""
     cores = os.cpu_count() or 1
-    return 2 * cores + 1
+    return 3 * cores
 
 
 @pytest.fixture
