@@ -155,29 +155,9 @@ _LONG_FIRST = (
 )
 
 
-# The live dashboards (an app, an engine process, a demo at speed) take 5-18 s each under
-# load, most of it waiting on the demo. Together in file order they made the last 15-20 s
-# of the run: one worker's share ended with them, the others stole them at the end, and
-# the cores sat idle. They are spread evenly through the run instead.
-_SPREAD = ("tests/test_dashboard.py",)
-
-
-def _spread_out(items: list[pytest.Item]) -> list[pytest.Item]:
-    spread = [item for item in items if item.nodeid.startswith(_SPREAD)]
-    others = [item for item in items if not item.nodeid.startswith(_SPREAD)]
-    if not spread:
-        return others
-    step = len(others) / len(spread)
-    ordered: list[pytest.Item] = []
-    for n, item in enumerate(spread):
-        ordered += others[round(n * step) : round((n + 1) * step)]
-        ordered.insert(len(ordered) - round(step / 2) if ordered else 0, item)
-    return ordered
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     long = [item for item in items if item.nodeid.startswith(_LONG_FIRST)]
-    rest = _spread_out([item for item in items if not item.nodeid.startswith(_LONG_FIRST)])
+    rest = [item for item in items if not item.nodeid.startswith(_LONG_FIRST)]
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     # worksteal first hands each worker a contiguous share of the list (len // workers
     # left): each share starts with its own long tests, the rest fill it up.
