@@ -144,6 +144,33 @@ def pytest_configure(config: pytest.Config) -> None:
         # PYTHONDONTWRITEBYTECODE=1: every worker and every engine or CLI process the
         # tests start compiled it again (0.4-0.6 s of CPU each). 0.4 s once here.
         compileall.compile_dir(Path(__file__).resolve().parents[1] / "src", quiet=2)
+        _write_assert_rewrites(config)
+
+
+def _write_assert_rewrites(config: pytest.Config) -> None:
+    """Write pytest's cache of the test modules with their asserts rewritten, once.
+
+    Under PYTHONDONTWRITEBYTECODE=1 no worker writes it, yet each reads it when it is
+    there: without it every worker rewrote every test module (2 s of CPU each). This
+    uses pytest's own functions, which are not public API: if they change, the cache is
+    simply not written and each worker rewrites as before.
+    """
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        tests = Path(__file__).resolve().parent
+        for source in sorted(tests.rglob("*.py")):
+            if not (source.name.startswith("test_") or source.name == "conftest.py"):
+                continue
+            cache = rewrite.get_cache_dir(source)
+            cache.mkdir(exist_ok=True)
+            pyc = cache / (source.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(source, pyc, state.trace) is None:
+                stat, code = rewrite._rewrite_test(source, config)
+                rewrite._write_pyc(state, code, stat, pyc)
+    except (ImportError, AttributeError, KeyError, TypeError, OSError, SyntaxError):
+        return
 
 
 # The longest tests (mypy and ruff, the tmux smoke, the kill -9 and fault runs that wait on
