@@ -8,6 +8,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,6 +20,9 @@ from assist_tui.genesys.session import GenesysSession
 from assist_tui.model import StreamEvent
 
 from .stuck_tasks import timer_for
+
+if TYPE_CHECKING:
+    from assist_tui.engine.nlp import KeywordMatcher
 
 HEARTBEAT_S = 0.2
 
@@ -218,6 +222,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     failing them."""
     cores = os.cpu_count() or 1
     return 3 * cores
+
+
+@pytest.fixture(scope="session")
+def matcher() -> KeywordMatcher:
+    """The keyword matcher for the default rules: the one engines in this worker share."""
+    from assist_tui.engine.nlp import shared_matcher  # spaCy: not in the controller
+    from assist_tui.engine.rules import load_rules
+
+    return shared_matcher(load_rules())
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ import pytest
 from assist_tui.bus.frames import FramesPublisher, ensure_frames_stream, nats_source
 from assist_tui.bus.subjects import Subjects
 from assist_tui.config import Settings
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.recorded import RecordingError
-from assist_tui.engine.rules import load_rules
 from assist_tui.model import (
     ConversationEnded,
     ConversationStarted,
@@ -29,11 +28,6 @@ from assist_tui.model import (
 from assist_tui.replay import file_source, play_headless, replaying
 
 from .conftest import wait_until
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 def shift(cid: str, lines: int, queue: str = "q1") -> list[StreamEvent]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nats
-import pytest
 
 from assist_tui.audit.store import AuditStore
 from assist_tui.bus.leases import LeaseTimes
@@ -21,8 +20,7 @@ from assist_tui.bus.shard import Sharding, ShardSettings, attach_sharding
 from assist_tui.bus.subjects import Subjects
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.platform import Platform
 from assist_tui.sinks.outbox import Outbox
 
@@ -31,11 +29,6 @@ from .test_engine_e2e import engine_settings
 
 TIMES = LeaseTimes(ttl_s=2.0, renew_s=0.5, tick_s=0.2)
 PARTITIONS = 16
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 @dataclass

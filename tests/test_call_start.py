@@ -13,9 +13,7 @@ from assist_tui.genesys.conversations import parse_conversation
 from assist_tui.genesys.session import GenesysSession
 
 from .conftest import wait_until
-from .test_engine_e2e import matcher, running_engine
-
-__all__ = ["matcher"]
+from .test_engine_e2e import running_engine
 
 
 def close(a: datetime | None, b: datetime) -> bool:

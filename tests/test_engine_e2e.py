@@ -11,26 +11,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.emulator.calls import LiveCall
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.platform import Platform
 from assist_tui.sinks.outbox import Outbox
 
 from .conftest import fast_stream, session_for, wait_until
 
 CARD_WORDS = re.compile(r"four one one one|(?<![0-9a-f-])4111|one one one one")  # not inside ids
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 def engine_settings(server: EmulatorServer, **sections: dict[str, Any]) -> Settings:

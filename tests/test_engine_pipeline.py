@@ -10,24 +10,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import Settings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.genesys.media_stats import parse_media_statistics
 from assist_tui.model import RejectedFrame, Speaker, UtteranceUpdate, utc_now
 from assist_tui.platform import Platform
 
 from .conftest import fast_stream, session_for
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 @contextlib.asynccontextmanager

@@ -17,18 +17,12 @@ from assist_tui.config import Settings
 from assist_tui.emulator.calls import LiveCall
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.genesys import channel_link
 from assist_tui.genesys.discovery import transcription_topic
 from assist_tui.platform import Platform
 
 from .conftest import emulator_settings, fast_stream, session_for, wait_until
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 @contextlib.contextmanager

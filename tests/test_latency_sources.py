@@ -6,22 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from assist_tui.config import LatencySettings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine.latency_policy import policy_for
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.snapshot import take_view
 
 from .conftest import emulator_settings, wait_until
 from .test_engine_e2e import ended, running_engine
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 def test_thresholds_per_source() -> None:

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from assist_tui.config import QualitySettings
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.snapshot import gauges_of
 from assist_tui.model import AudioStatus
 from assist_tui.ui.audio_gauges import NOT_PROVIDED, audio_text
 
 from .conftest import wait_until
 from .test_engine_e2e import running_engine
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 async def test_gauges_filled_from_the_real_media_statistics_shape(

@@ -17,11 +17,6 @@ from assist_tui.engine.nlp_needles import NeedleFilter
 from assist_tui.engine.rules import RuleSet, load_rules
 
 
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
-
-
 def _both(matcher: KeywordMatcher, texts: list[str]) -> tuple[list[object], list[object]]:
     quick = matcher.match(texts)
     needles = matcher.needles

@@ -5,21 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
-
 from assist_tui.emulator.server import EmulatorServer
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
-from assist_tui.engine.rules import load_rules
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.genesys import copilot_topics
 from assist_tui.model import Insight, PlatformSentiment
 
 from .conftest import wait_until
 from .test_engine_e2e import ended, running_engine
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 async def test_copilot_suggestions_and_sentiment_reach_the_conversation(

@@ -21,10 +21,9 @@ from assist_tui.config import RecordSettings, Settings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine import recording
 from assist_tui.engine.engine import AssistEngine
-from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
+from assist_tui.engine.nlp import KeywordMatcher
 from assist_tui.engine.recorded import Recording, RecordingError, parse_when
 from assist_tui.engine.replay_feed import ReplayFeed, from_iterable
-from assist_tui.engine.rules import load_rules
 from assist_tui.model import (
     ConversationEnded,
     ConversationStarted,
@@ -43,11 +42,6 @@ from .conftest import emulator_settings, fast_stream, session_for, wait_until
 CARD_WORDS = re.compile(r"four one one one|(?<![0-9a-f-])4111|one one one one")
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 Taken = list[tuple[StreamEvent, datetime]]
-
-
-@pytest.fixture(scope="module")
-def matcher() -> KeywordMatcher:
-    return shared_matcher(load_rules())
 
 
 def base_settings(tmp_path: Path, **extra: Any) -> Settings:

@@ -16,7 +16,7 @@ from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.stages import transcript as transcript_module
 from assist_tui.sinks.outbox import Outbox
 
-from .test_engine_pipeline import bare_engine, final, matcher, settle  # noqa: F401 - fixture
+from .test_engine_pipeline import bare_engine, final, settle
 
 SECRET = "my card number is 4111 1111 1111 1111"
 
@@ -24,7 +24,7 @@ SECRET = "my card number is 4111 1111 1111 1111"
 async def test_a_raising_stage_is_counted_audited_without_text_and_the_engine_goes_on(
     emulator: EmulatorServer,
     tmp_path: Path,
-    matcher: KeywordMatcher,  # noqa: F811 - fixture
+    matcher: KeywordMatcher,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -57,7 +57,7 @@ async def test_a_raising_stage_is_counted_audited_without_text_and_the_engine_go
 async def test_a_failing_final_stage_and_nlp_batch_do_not_stop_the_engine(
     emulator: EmulatorServer,
     tmp_path: Path,
-    matcher: KeywordMatcher,  # noqa: F811 - fixture
+    matcher: KeywordMatcher,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with bare_engine(emulator, tmp_path, matcher) as engine:

@@ -26,7 +26,7 @@ from assist_tui.genesys.notification_frames import decode_frame
 from assist_tui.model import RejectedFrame, StreamEvent, UtteranceUpdate
 
 from .frame_fuzz import NOW, RAW_TOKENS, Mutator, valid_frames
-from .test_engine_pipeline import bare_engine, matcher  # noqa: F401 - fixture
+from .test_engine_pipeline import bare_engine
 from .test_transcription_topic import body, frame
 
 VALID = valid_frames()
@@ -63,7 +63,7 @@ def check_events(events: list[StreamEvent], reasons: Counter[str]) -> None:
 async def test_100k_mutated_frames_through_every_entry_point_and_the_engine(
     emulator: EmulatorServer,
     tmp_path: Path,
-    matcher: KeywordMatcher,  # noqa: F811 - fixture
+    matcher: KeywordMatcher,
 ) -> None:
     reasons: Counter[str] = Counter()
     passed = 0

@@ -161,7 +161,7 @@ class AssistEngine:
         if self.matcher is None:
             # Building the matcher loads spaCy: seconds of CPU kept off the event loop.
             self.matcher = await asyncio.to_thread(
-                shared_matcher, self.rules, self.settings.nlp.trained_pipeline or None
+                shared_matcher, self.rules, self.settings.nlp.trained_pipeline
             )
         if self.matcher.notice:
             self.notices.append(self.matcher.notice)

@@ -216,11 +216,12 @@ _shared_lock = threading.Lock()  # engines build theirs in a worker thread
 
 def shared_matcher(ruleset: RuleSet, trained_pipeline: str | None = None) -> KeywordMatcher:
     """This process's matcher for ``ruleset`` (and trained pipeline), built on first use."""
-    key = (ruleset.model_dump_json(), trained_pipeline or None)
+    trained = trained_pipeline or None  # "" names no pipeline either
+    key = (ruleset.model_dump_json(), trained)
     with _shared_lock:
         matcher = _shared.get(key)
         if matcher is None:
-            matcher = _shared[key] = KeywordMatcher(ruleset, trained_pipeline or None)
+            matcher = _shared[key] = KeywordMatcher(ruleset, trained)
             while len(_shared) > SHARED_KEPT:
                 _shared.popitem(last=False)
         else:
