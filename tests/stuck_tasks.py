@@ -16,9 +16,19 @@ import pytest
 MARGIN_S = 3.0  # printed this long before the test's timeout
 
 
+def _loops() -> list[asyncio.AbstractEventLoop]:
+    found = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, asyncio.AbstractEventLoop):
+                found.append(obj)
+        except ReferenceError:  # a weak proxy whose object is gone (seen in a timeout)
+            continue
+    return found
+
+
 def _print_tasks() -> None:
-    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]
-    for loop in loops:
+    for loop in _loops():
         if not loop.is_running():
             continue
         try:
