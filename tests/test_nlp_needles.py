@@ -70,13 +70,19 @@ FILLER = ["the", "um", "my", "a", "please", "now", "to", "it", "and", "so"]
 GLUE = [" ", "  ", ", ", ". ", "-", "'", "(", ") ", "!", "?", ""]
 
 
+# Built once, not on every draw: hypothesis validates a strategy each time one is made.
+_WORD_LISTS = st.lists(st.sampled_from(RULE_WORDS + FILLER), max_size=6)
+_CASE = st.sampled_from((str, str.upper, str.title))
+_GLUE = st.sampled_from(GLUE)
+
+
 @st.composite
 def speech(draw: st.DrawFn) -> str:
-    words = draw(st.lists(st.sampled_from(RULE_WORDS + FILLER), max_size=6))
+    words = draw(_WORD_LISTS)
     out = ""
     for word in words:
-        case = draw(st.sampled_from((str, str.upper, str.title)))
-        out += draw(st.sampled_from(GLUE)) + case(word)
+        case = draw(_CASE)
+        out += draw(_GLUE) + case(word)
     return out
 
 

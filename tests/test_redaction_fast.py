@@ -27,12 +27,18 @@ PIECES = [*NUMBERISH, *sorted(FILLERS), *PLAIN, "4111", "12", "3-4", "07/12", "x
 JOINERS = [" ", ", ", " - ", "-", ". ", "! ", " (", ") ", "  "]
 
 
+# Built once, not on every draw: hypothesis validates a strategy each time one is made.
+_WORD_LISTS = st.lists(st.sampled_from(PIECES) | st.text(max_size=6), max_size=14)
+_JOINER = st.sampled_from(JOINERS)
+_UPPER = st.booleans()
+
+
 @st.composite
 def speech(draw: st.DrawFn) -> str:
-    words = draw(st.lists(st.sampled_from(PIECES) | st.text(max_size=6), max_size=14))
+    words = draw(_WORD_LISTS)
     out = ""
     for word in words:
-        out += draw(st.sampled_from(JOINERS)) + (word.upper() if draw(st.booleans()) else word)
+        out += draw(_JOINER) + (word.upper() if draw(_UPPER) else word)
     return out
 
 

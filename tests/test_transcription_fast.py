@@ -274,19 +274,20 @@ def _two(low: int, high: int) -> st.SearchStrategy[str]:
     return st.integers(low, high).map(lambda n: f"{n:02d}")
 
 
+# Built once, not on every draw: hypothesis validates a strategy each time one is made.
+_YEAR = st.integers(0, 9999).map(lambda n: f"{n:04d}")
+_MONTH, _DAY, _HOUR, _MINUTE = _two(0, 13), _two(0, 32), _two(0, 25), _two(0, 61)
+_FRACTION = st.sampled_from(["", ".", ".5", ".123", ".123456", ".1234567"])
+_ZONE = st.sampled_from(["Z", "", "z"]) | st.tuples(
+    st.sampled_from("+-"), _two(0, 25), _two(0, 61)
+).map(lambda t: f"{t[0]}{t[1]}:{t[2]}")
+
+
 @st.composite
 def times(draw: st.DrawFn) -> str:
-    year = draw(st.integers(0, 9999).map(lambda n: f"{n:04d}"))
-    date = f"{year}-{draw(_two(0, 13))}-{draw(_two(0, 32))}"
-    clock = f"{draw(_two(0, 25))}:{draw(_two(0, 61))}:{draw(_two(0, 61))}"
-    fraction = draw(st.sampled_from(["", ".", ".5", ".123", ".123456", ".1234567"]))
-    zone = draw(
-        st.sampled_from(["Z", "", "z"])
-        | st.tuples(st.sampled_from("+-"), _two(0, 25), _two(0, 61)).map(
-            lambda t: f"{t[0]}{t[1]}:{t[2]}"
-        )
-    )
-    return f"{date}T{clock}{fraction}{zone}"
+    date = f"{draw(_YEAR)}-{draw(_MONTH)}-{draw(_DAY)}"
+    clock = f"{draw(_HOUR)}:{draw(_MINUTE)}:{draw(_MINUTE)}"
+    return f"{date}T{clock}{draw(_FRACTION)}{draw(_ZONE)}"
 
 
 EDGE_TIMES = [
