@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assist_tui.engine.snapshot import EngineView
+from assist_tui.model import StreamHealth, StreamState
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.notices import NoticeLog, NoticesScreen
-from assist_tui.ui.panes import StatusBar
+from assist_tui.ui.panes import StatusBar, status_text
 
 from .scripted_engine import scripted_engine
 from .test_dashboard import demo_settings
@@ -48,3 +50,40 @@ async def test_notice_is_counted_on_the_status_bar_and_read_on_n(tmp_path: Path)
         app._rows_due = True
         await app.refresh_view()
         assert "notices 1 (n)" in str(app.query_one(StatusBar).render())
+
+
+def test_status_bar_gives_up_prose_before_the_counts_at_every_width() -> None:
+    """The heartbeat's age, the app's name, the emulator's URL and the long words go, in
+    turn, so the state, the counts and the notices badge stay whole."""
+    view = EngineView(
+        ready=True,
+        source="notifications",
+        health=StreamHealth(state=StreamState.CONNECTED),
+        heartbeat_age_s=0.0,
+        rate=4.2,
+        events=10,
+        reconnects=12,
+        rejected=3,
+        paused=2,
+        rows=None,
+        gauges=None,
+        content=None,
+        notices=(),
+        gaps=4,
+        gap_seconds=31.0,
+    )
+    label = "DEMO http://127.0.0.1:34429"
+    badge = "notices 2, 1 new (n)"
+    wide = status_text(view, label, badge, width=220).plain
+    assert "heartbeat 0 s ago" in wide and "assist-tui" in wide and "127.0.0.1" in wide
+    for width in (160, 140, 120, 100, 90, 80):
+        line = status_text(view, label, badge, width=width)
+        assert line.cell_len <= width, (width, line.plain)
+        for part in ("DEMO", "connected", "4.2 ev/s", "12", "3", "gaps 4", "⏸", badge):
+            assert part in line.plain, (width, part, line.plain)
+    # What goes first is the least needed: at 160 only the heartbeat's age and the name.
+    at_160 = status_text(view, label, badge, width=160).plain
+    assert "127.0.0.1" in at_160 and "heartbeat" not in at_160 and "assist-tui" not in at_160
+    # Too narrow for everything: the most compact form, cut at the end by the widget.
+    tight = status_text(view, label, badge, width=40).plain
+    assert tight.startswith(" DEMO  ● connected 4.2 ev/s reconn 12 rej 3 gaps 4 ⏸ 2 notices")

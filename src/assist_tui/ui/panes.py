@@ -57,49 +57,82 @@ class StatusBar(TextPane):
     ) -> None:
         """``down``: why the engine process is not running (shown in red, instead of counts
         that would no longer be true)."""
-        text = Text()
-        # At 80 columns the counts matter more than the emulator's URL and the app's name.
-        compact = 0 < self.size.width < NARROW_WIDTH
-        if not compact:
-            text.append(" assist-tui ", "bold reverse")
-        mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
-        text.append(f" {label.split()[0] if compact and label else label} ", mode_style)
-        if down:
-            text.append(f"  ✕ ENGINE DOWN: {down}", "bold white on red")
-            self.show(text)
-            return
-        if view is not None:
-            source = view.source
-            text.append(f" {source} " if compact else f" source {source} ", "bold reverse")
-        if view is None:
-            text.append("  starting…", "dim")
-            self.show(text)
-            return
-        health = view.health
-        if health is None or health.state is StreamState.CONNECTING:
-            text.append("  ○ connecting", "yellow")
-        elif health.state is StreamState.CONNECTED:
-            text.append("  ● connected", "green")
-            age = view.heartbeat_age_s
-            if age is not None and not compact:
-                alive = "heartbeat" if view.source == "notifications" else "last frame"
-                text.append(f" ({alive} {age:.0f} s ago)", "dim")
-        elif health.state is StreamState.RECONNECTING:
-            wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
-            text.append(f"  ◌ reconnecting (attempt {health.attempt}{wait})", "bold yellow")
-        else:
-            text.append(f"  ✕ closed: {health.detail[:90]}", "red")
-        text.append(f"  {view.rate:.1f} ev/s", "bold")
-        text.append(f"  {'reconn' if compact else 'reconnects'} {view.reconnects}")
-        rejected = view.rejected
-        text.append(f"  {'rej' if compact else 'rejected'} {rejected}", "red" if rejected else "")
-        if view.gaps:  # only once there is one: a clean run's bar stays as it was
-            text.append(f"  gaps {view.gaps} ({view.gap_seconds:.0f} s)", "bold yellow")
-        if view.paused:
-            text.append(f"  ⏸ PAUSED {view.paused}", "bold black on yellow")
+        self.show(status_text(view, label, notice, down=down, width=self.size.width))
+
+
+# What the status bar gives up, in turn, until it fits: the heartbeat's age, the app's
+# name, the emulator's URL, the long words, the source's name, a gap's seconds, the double
+# spaces, the word PAUSED. The state and the counts stay; past the last level the widget
+# cuts the end (with an ellipsis).
+_FIT_LEVELS = 9
+
+
+def status_text(
+    view: EngineView | None, label: str, notice: str = "", *, down: str = "", width: int = 0
+) -> Text:
+    """The status bar's line: the fullest form that fits ``width`` (0: not laid out yet)."""
+    text = Text()
+    for level in range(_FIT_LEVELS):
+        text = _status_at(view, label, notice, down, level)
+        if width <= 0 or text.cell_len <= width:
+            break
+    return text
+
+
+def _status_at(view: EngineView | None, label: str, notice: str, down: str, level: int) -> Text:
+    text = Text()
+    if level < 2:
+        text.append(" assist-tui ", "bold reverse")
+    mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
+    text.append(f" {label.split()[0] if level >= 3 and label else label} ", mode_style)
+    if view is not None and not down and level < 5:
+        source = view.source
+        text.append(f" {source} " if level >= 4 else f" source {source} ", "bold reverse")
+    if down:
+        parts = [Text(f"✕ ENGINE DOWN: {down}", "bold white on red")]
+    elif view is None:
+        parts = [Text("starting…", "dim")]
+    else:
+        parts = _state_parts(view, level)
         if notice:
-            text.append(f"  {notice}", "dim italic")
-        self.show(text)
+            parts.append(Text(notice, "dim italic"))
+    separator = " " if level >= 7 else "  "
+    for part in parts:
+        text.append(separator)
+        text.append_text(part)
+    return text
+
+
+def _state_parts(view: EngineView, level: int) -> list[Text]:
+    short = level >= 4
+    health = view.health
+    if health is None or health.state is StreamState.CONNECTING:
+        state = Text("○ connecting", "yellow")
+    elif health.state is StreamState.CONNECTED:
+        state = Text("● connected", "green")
+        age = view.heartbeat_age_s
+        if age is not None and level < 1:
+            alive = "heartbeat" if view.source == "notifications" else "last frame"
+            state.append(f" ({alive} {age:.0f} s ago)", "dim")
+    elif health.state is StreamState.RECONNECTING:
+        wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
+        state = Text(f"◌ reconnecting (attempt {health.attempt}{wait})", "bold yellow")
+    else:
+        state = Text(f"✕ closed: {health.detail[:90]}", "red")
+    rejected = view.rejected
+    parts = [
+        state,
+        Text(f"{view.rate:.1f} ev/s", "bold"),
+        Text(f"{'reconn' if short else 'reconnects'} {view.reconnects}"),
+        Text(f"{'rej' if short else 'rejected'} {rejected}", "red" if rejected else ""),
+    ]
+    if view.gaps:  # only once there is one: a clean run's bar stays as it was
+        seconds = f" ({view.gap_seconds:.0f} s)" if level < 6 else ""
+        parts.append(Text(f"gaps {view.gaps}{seconds}", "bold yellow"))
+    if view.paused:
+        paused = f"⏸ {view.paused}" if level >= 8 else f"⏸ PAUSED {view.paused}"
+        parts.append(Text(paused, "bold black on yellow"))
+    return parts
 
 
 class HitsTable(KeyedList):
