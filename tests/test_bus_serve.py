@@ -318,3 +318,27 @@ async def test_ctrl_c_on_embedded_serve_stops_in_order() -> None:
         out, _ = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert b"final:" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--attach", ""], "'' is not a NATS server URL: write it as nats://HOST:PORT"),
+        (["--attach", "http://127.0.0.1:4222"], "is not a NATS server URL"),
+        (["--attach", "nats//127.0.0.1:4222"], "is not a NATS server URL"),
+        (["--attach", "nats://ana:s3cret@"], "'nats://ana:***@' is not a NATS server URL"),
+        (["serve", "--nats", "tcp://h:1"], "is not a NATS server URL"),
+        (["--attach", "nats://h:1", "--org", "bad org"], "cannot name an org on the bus"),
+        (["serve", "--org", "a.b"], "cannot name an org on the bus"),
+        (["serve", "--org", ""], "cannot name an org on the bus"),
+        (["--attach", "nats://h:1", "--as", " "], "argument --as: a name is needed"),
+    ],
+)
+def test_bus_arguments_are_checked_before_anything_starts(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "s3cret" not in err

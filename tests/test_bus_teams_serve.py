@@ -13,9 +13,11 @@ import nats
 import pytest
 
 from assist_tui.bus.attach_link import NatsLink
+from assist_tui.bus.connection import connect
+from assist_tui.bus.errors import BusUnavailable
 from assist_tui.bus.nats_config import ENGINE_USER, build_users, inbox_prefix, render, write_private
 from assist_tui.bus.scope import TeamScopes
-from assist_tui.bus.serve import Served, serving
+from assist_tui.bus.serve import Served, attach_hint, serving
 from assist_tui.bus.server import LocalNatsServer
 from assist_tui.bus.team_guard import REFUSED_KIND
 from assist_tui.emulator.scenarios import QUEUE_IDS
@@ -177,3 +179,23 @@ async def test_a_supervisor_in_no_team_sees_nothing_and_is_told(
             assert "mo is in no team" in mo.silence()
         finally:
             await mo.aclose()
+
+
+async def test_logins_are_never_shown_and_a_refused_one_says_what_to_do(
+    scoped_serve: tuple[Served, str, dict[str, str]],
+) -> None:
+    _, url, passwords = scoped_serve
+    secret, engine_secret = passwords["ana"], passwords[ENGINE_USER]
+    link = NatsLink(with_password(url, "ana", secret), org="demo", supervisor="ana")
+    assert secret not in link.label and "ana:***@" in link.label
+    with pytest.raises(BusUnavailable) as wrong:
+        await connect(with_password(url, "ana", "wrong-pw"), "test")
+    assert "refused the login" in str(wrong.value) and "wrong-pw" not in str(wrong.value)
+    assert "check the user and password" in str(wrong.value)
+    with pytest.raises(BusUnavailable) as none:
+        await connect(url, "test")
+    assert "nats://USER:PASSWORD@HOST:PORT" in str(none.value)
+    # serve's hint never hands supervisors the engine's own login
+    hint = attach_hint(with_password(url, ENGINE_USER, engine_secret), "demo")
+    assert engine_secret not in hint and f"{ENGINE_USER}:" not in hint
+    assert f"--attach {url} --org demo" in hint and "their own login" in hint

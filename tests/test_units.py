@@ -8,7 +8,7 @@ import pytest
 
 from assist_tui.genesys.backoff import Backoff
 from assist_tui.genesys.regions import REGION_API_HOSTS, UnknownRegionError, resolve_region
-from assist_tui.genesys.urls import redact_url
+from assist_tui.genesys.urls import redact_url, without_login
 from assist_tui.logs import scrub
 
 
@@ -108,3 +108,18 @@ def test_scrub_removes_secret_shapes() -> None:
         'Authorization: Bearer abcdefghijk123 url?access_token=zzz9 {"client_secret": "s3"}'
     )
     assert "abcdefghijk123" not in text and "zzz9" not in text and '"s3"' not in text
+
+
+def test_redact_url_hides_a_password_or_token_before_the_host() -> None:
+    assert redact_url("nats://ana:s3cret@127.0.0.1:4222") == "nats://ana:***@127.0.0.1:4222"
+    assert redact_url("nats://tok3n@h:4222") == "nats://***@h:4222"  # NATS's token login
+    listed = redact_url("nats://a:p1@h1:4222,nats://b:p2@h2:4222")
+    assert "p1" not in listed and "p2" not in listed and listed.count("***") == 2
+    assert redact_url("nats://h:4222") == "nats://h:4222"
+    assert without_login("nats://ana:s3cret@h:4222") == "nats://h:4222"
+    assert without_login("nats://h:4222") == "nats://h:4222"
+
+
+def test_scrub_removes_a_password_in_a_url() -> None:
+    text = scrub("NATS connection to nats://ana:lPHYUQK4iX@127.0.0.1:14223 lost; reconnecting")
+    assert "lPHYUQK4iX" not in text and "nats://ana:***@127.0.0.1:14223" in text

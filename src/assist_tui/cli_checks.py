@@ -9,6 +9,7 @@ import errno
 import logging
 import math
 import os
+import re
 import socket
 import sqlite3
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from assist_tui.config import ConfigError, Settings, store_paths
 from assist_tui.genesys.errors import GenesysError, NotFoundError
 from assist_tui.genesys.rest import GenesysApi
+from assist_tui.genesys.urls import redact_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -210,3 +212,39 @@ def quiet_broken_pipe() -> int:
     except (OSError, ValueError, AttributeError):
         pass  # not a real file (a test's capture): nothing more will be written anyway
     return 0
+
+
+# -- the bus's arguments (checked here, before anything connects) ------------------------------
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+_SLUG = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def nats_url(text: str) -> str:
+    """A NATS server's URL, or several comma-separated, in the form nats-py connects to."""
+    for one in text.split(","):
+        scheme, sep, rest = one.strip().partition("://")
+        host = rest.rpartition("@")[2].split("/")[0]
+        if not sep or scheme.lower() not in NATS_SCHEMES or not host or host.startswith(":"):
+            raise argparse.ArgumentTypeError(
+                f"{redact_url(one.strip())!r} is not a NATS server URL: write it as "
+                "nats://HOST:PORT (or tls://, ws://, wss://), e.g. nats://127.0.0.1:4222"
+            )
+    return text.strip()
+
+
+def org_slug(text: str) -> str:
+    """An org's name on the bus: it is a token of every subject and key, so it is kept
+    as written or refused, never changed (``a.b`` and ``a_b`` would be one org)."""
+    if not _SLUG.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot name an org on the bus: use letters, digits, - and _ "
+            "(e.g. demo or acme-eu)"
+        )
+    return text
+
+
+def person(text: str) -> str:
+    """Who a supervisor is (``--as``): not blank."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a name is needed (who you are, in the audit)")
+    return text.strip()

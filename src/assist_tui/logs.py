@@ -21,6 +21,8 @@ _SECRET_PATTERNS = (
     (re.compile(r"(?i)(access_token|client_secret|api_key|apikey|token)=([^&\s\"']+)"), r"\1=***"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
     (re.compile(r'(?i)("(?:access_token|client_secret|api_key)"\s*:\s*)"[^"]*"'), r'\1"***"'),
+    # A password in a URL: nats://user:PASSWORD@host
+    (re.compile(r"\b([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1***@"),
 )
 
 

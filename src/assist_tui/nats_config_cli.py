@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from assist_tui import cli_checks
 from assist_tui.bus.nats_config import (
     ENGINE_USER,
     NatsConfigError,
@@ -35,7 +36,13 @@ def add_parser(
     )
     common(parser)
     parser.add_argument("--output", type=Path, required=True, metavar="FILE", help="file to write")
-    parser.add_argument("--org", default="demo", metavar="SLUG", help="org slug (default demo)")
+    parser.add_argument(
+        "--org",
+        default="demo",
+        type=cli_checks.org_slug,
+        metavar="SLUG",
+        help="org slug (default demo)",
+    )
     parser.add_argument(
         "--engine-user", default=ENGINE_USER, metavar="NAME", help="the engine's user name"
     )

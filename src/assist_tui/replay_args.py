@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assist_tui import cli_checks
+
 
 def add_parser(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     replay = commands.add_parser(
@@ -33,8 +35,15 @@ def add_parser(commands: Any, common: Callable[[argparse.ArgumentParser], None])
     replay.add_argument("--to", dest="end", metavar="TIME", help="stop after this time")
     replay.add_argument("--conversation", metavar="ID", help="only this conversation")
     replay.add_argument("--headless", action="store_true", help="no UI: status lines")
-    replay.add_argument("--nats", metavar="URL", help="read the org's frames stream instead")
-    replay.add_argument("--org", default="demo", metavar="SLUG", help="with --nats (demo)")
+    replay.add_argument(
+        "--nats",
+        metavar="URL",
+        type=cli_checks.nats_url,
+        help="read the org's frames stream instead",
+    )
+    replay.add_argument(
+        "--org", default="demo", type=cli_checks.org_slug, metavar="SLUG", help="with --nats (demo)"
+    )
     replay.add_argument(
         "--interval", type=float, default=5.0, metavar="SECONDS", help="headless status period"
     )

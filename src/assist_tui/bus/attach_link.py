@@ -30,6 +30,7 @@ from assist_tui.bus.subjects import Subjects, token
 from assist_tui.engine.board_types import AlertView
 from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.engine.snapshot import ConversationRow, EngineView
+from assist_tui.genesys.urls import redact_url
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -63,7 +64,7 @@ class NatsLink(AttachCommands):
         self.names = Subjects(org)
         self.supervisor = supervisor
         self.dashboard_id = token(dashboard_id or f"{supervisor}-{uuid.uuid4().hex[:8]}")
-        self.label = f"attached {url} as {supervisor}"
+        self.label = f"attached {redact_url(url)} as {supervisor}"
         self.audit_path = Path(AUDIT_ELSEWHERE)  # nothing to open here (see audit_elsewhere)
         self.audit_elsewhere = AUDIT_ELSEWHERE
         self.calls: dict[str, ConversationRow] = {}  # views-bucket key → the call's row
@@ -249,7 +250,7 @@ class NatsLink(AttachCommands):
         if client is None:
             return ""
         if not client.is_connected:
-            return f"NATS connection to {self.url} lost; reconnecting"
+            return f"NATS connection to {redact_url(self.url)} lost; reconnecting"
         notice = self.scope.notice() if self.scope is not None else None
         if notice:  # team scoping: this supervisor sees no queue
             return notice

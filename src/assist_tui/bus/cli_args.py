@@ -29,6 +29,7 @@ def _org(parser: argparse.ArgumentParser | Any) -> None:
     parser.add_argument(
         "--org",
         default=argparse.SUPPRESS,
+        type=cli_checks.org_slug,
         metavar="SLUG",
         help=f"the org's name on the bus (default {DEFAULT_ORG})",
     )
@@ -41,6 +42,7 @@ def attach_arguments(parser: argparse.ArgumentParser) -> None:
         "--attach",
         metavar="NATS_URL",
         default=None,
+        type=cli_checks.nats_url,
         help="show the engine that `assist-tui serve` runs, over NATS (nats://host:4222): "
         "no engine and no Genesys credentials here",
     )
@@ -49,6 +51,7 @@ def attach_arguments(parser: argparse.ArgumentParser) -> None:
         "--as",
         dest="as_name",
         metavar="NAME",
+        type=cli_checks.person,
         default=None,
         help="who you are, in the engine's audit and to other supervisors "
         "(default [ui] supervisor, else your user name)",
@@ -67,7 +70,12 @@ def serve_parser(commands: Any, common: Callable[[argparse.ArgumentParser], None
     )
     common(serve)
     where = serve.add_mutually_exclusive_group()
-    where.add_argument("--nats", metavar="URL", help="an existing NATS server (JetStream on)")
+    where.add_argument(
+        "--nats",
+        metavar="URL",
+        type=cli_checks.nats_url,
+        help="an existing NATS server (JetStream on)",
+    )
     where.add_argument(
         "--nats-embedded",
         action="store_true",
@@ -118,7 +126,7 @@ def attach_link(args: argparse.Namespace, settings: Settings) -> tuple[EngineLin
     """A link to the serving engine when ``--attach`` was given (None otherwise), and the
     settings with the supervisor's name as the dashboard's (who acknowledges)."""
     url = getattr(args, "attach", None)
-    if not url:
+    if url is None:
         return None, settings
     from assist_tui.bus.attach_link import NatsLink, check_reachable
 

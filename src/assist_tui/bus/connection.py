@@ -13,6 +13,7 @@ from nats.js.errors import BucketNotFoundError, NoKeysError
 from nats.js.kv import KeyValue
 
 from assist_tui.bus.errors import BusUnavailable
+from assist_tui.genesys.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,10 @@ async def connect(url: str, name: str, *, inbox_prefix: str | None = None) -> Cl
         log.debug("NATS: %s", exc)
 
     async def on_disconnect() -> None:
-        log.warning("NATS connection to %s lost; reconnecting", url)
+        log.warning("NATS connection to %s lost; reconnecting", redact_url(url))
 
     async def on_reconnect() -> None:
-        log.warning("NATS connection to %s restored", url)
+        log.warning("NATS connection to %s restored", redact_url(url))
 
     try:
         client = await asyncio.wait_for(
@@ -52,14 +53,30 @@ async def connect(url: str, name: str, *, inbox_prefix: str | None = None) -> Cl
             timeout=CONNECT_TIMEOUT_S * 3,
         )
     except Exception as exc:
-        cause = last[-1] if last else exc
-        raise BusUnavailable(
-            f"cannot reach NATS at {url}: {cause or type(cause).__name__}"
-        ) from None
+        raise BusUnavailable(_why_not(url, last, exc)) from None
     # Connected: from now on a lost server is waited for, not given up on.
     client.options["max_reconnect_attempts"] = -1
     client.options["reconnect_time_wait"] = RECONNECT_WAIT_S
     return client
+
+
+def _why_not(url: str, errors: list[BaseException], final: BaseException) -> str:
+    """One line: why ``url`` could not be used, and what to do when that is clear. A
+    refused login is named even when the socket's reset was the last error seen."""
+    shown = redact_url(url)
+    if any("authorization" in str(e).lower() for e in errors):
+        has_login = "@" in url.split("://", 1)[-1]
+        fix = (
+            "check the user and password in the URL"
+            if has_login
+            else "give a login in the URL, nats://USER:PASSWORD@HOST:PORT"
+        )
+        return (
+            f"NATS at {shown} refused the login (authorization violation): {fix} "
+            "(`assist-tui nats-config` printed each user's password)"
+        )
+    cause = errors[-1] if errors else final
+    return f"cannot reach NATS at {shown}: {cause or type(cause).__name__}"
 
 
 async def bucket(js: JetStreamContext, name: str, *, ttl_s: float | None = None) -> KeyValue:

@@ -28,6 +28,7 @@ from assist_tui.config import RecordSettings
 from assist_tui.engine.recorded import Choice, RecordingError, conversations_of, decode
 from assist_tui.engine.recording import encode
 from assist_tui.engine.replay_feed import Source
+from assist_tui.genesys.urls import redact_url
 from assist_tui.model import ConversationStarted, StreamEvent
 
 if TYPE_CHECKING:
@@ -180,15 +181,19 @@ async def nats_source(
     try:
         client = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
     except Exception as exc:  # nats raises several kinds; each is "cannot reach it"
-        raise RecordingError(f"cannot reach NATS at {url}: {type(exc).__name__}") from None
+        raise RecordingError(
+            f"cannot reach NATS at {redact_url(url)}: {type(exc).__name__}"
+        ) from None
     try:
         js = client.jetstream()
         try:
             info = await js.stream_info(name)
         except NotFoundError:
-            raise RecordingError(f"{url}: there is no frames stream {name} (org {org!r})") from None
+            raise RecordingError(
+                f"{redact_url(url)}: there is no frames stream {name} (org {org!r})"
+            ) from None
         if not info.state.messages:
-            raise RecordingError(f"{url}: the frames stream {name} is empty")
+            raise RecordingError(f"{redact_url(url)}: the frames stream {name} is empty")
         last_seq = info.state.last_seq
         last = await js.get_msg(name, last_seq)
         last_at = _decoded(last, last_seq)[0]

@@ -31,6 +31,7 @@ from assist_tui.bus.subjects import Subjects, token
 from assist_tui.bus.team_guard import guard_for
 from assist_tui.config import Settings, data_dir, store_paths
 from assist_tui.engine.engine import AssistEngine
+from assist_tui.genesys.urls import redact_url, without_login
 from assist_tui.headless import status_line
 from assist_tui.platform import Platform, open_platform
 from assist_tui.sinks.outbox import Outbox
@@ -91,7 +92,9 @@ async def serving(
                 for kv in (views, alerts):
                     await clear_bucket(kv)
         except Exception as exc:  # e.g. a server without JetStream
-            raise ServeError(f"NATS at {nats_url} has no usable JetStream: {exc}") from None
+            raise ServeError(
+                f"NATS at {redact_url(nats_url)} has no usable JetStream: {exc}"
+            ) from None
         async with open_platform(settings) as platform:
             engine = AssistEngine(settings, platform, audit=audit, outbox=outbox)
             publisher = ViewPublisher(
@@ -131,7 +134,7 @@ async def serving(
                     frames = await tap_frames(engine, client, org, settings.record, platform.source)
                 except Exception as exc:  # e.g. a server whose JetStream has no room
                     raise ServeError(
-                        f"cannot keep the stream on NATS at {nats_url}: {exc}"
+                        f"cannot keep the stream on NATS at {redact_url(nats_url)}: {exc}"
                     ) from None
             runner = asyncio.create_task(engine.run(), name="engine")
             await responder.start()
@@ -200,6 +203,16 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def attach_hint(url: str, org: str) -> str:
+    """How a dashboard attaches: never with this engine's own login (on a server with
+    team scoping each supervisor logs in as themself; ``assist-tui nats-config``)."""
+    bare = without_login(url)
+    hint = f"attach with: assist-tui --attach {bare} --org {org}"
+    if bare != url:
+        hint += " (each supervisor with their own login: nats://USER:PASSWORD@...)"
+    return hint
+
+
 async def run_serve(
     settings: Settings,
     *,
@@ -220,12 +233,12 @@ async def run_serve(
         ):
             embedded = "" if nats_url else " (embedded nats-server, loopback only)"
             print(
-                f"assist-tui serve: org {served.names.org} on {url}{embedded}; "
+                f"assist-tui serve: org {served.names.org} on {redact_url(url)}{embedded}; "
                 f"{served.platform.label}; audit {served.audit_path}",
                 file=out,
                 flush=True,
             )
-            print(f"attach with: assist-tui --attach {url} --org {org}", file=out, flush=True)
+            print(attach_hint(url, org), file=out, flush=True)
             if partitions is not None:
                 print(
                     f"sharing the org as engine {served.publisher.engine_id}: "

@@ -51,12 +51,37 @@ def check_transport(url: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """Replace the values of secret query parameters (``access_token=...``) with ``***``."""
-    parts = urlsplit(url)
+    """``url`` fit to show: the values of secret query parameters (``access_token=...``)
+    and a password in it (``nats://user:PASSWORD@host``) become ``***``; a lone name
+    before the host (``nats://TOKEN@host``, NATS's token login) does too."""
+    if url.count("://") > 1 and "," in url:  # a list of servers
+        return ",".join(redact_url(one) for one in url.split(","))
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: show nothing of what might be a secret in it
+        return "***" if "@" in url else url
+    if "@" in parts.netloc:
+        login, _, host = parts.netloc.rpartition("@")
+        user, colon, _password = login.partition(":")
+        shown = f"{user}:***" if colon else "***"
+        parts = parts._replace(netloc=f"{shown}@{host}")
     if not parts.query:
-        return url
+        return urlunsplit(parts)
     query = [
         (key, "***" if key.lower() in SECRET_QUERY_KEYS else value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit(parts._replace(query=urlencode(query, safe="*,:")))
+
+
+def without_login(url: str) -> str:
+    """``url`` without the login before its host (``nats://user:pw@host`` -> ``nats://host``)."""
+    if url.count("://") > 1 and "," in url:  # a list of servers
+        return ",".join(without_login(one) for one in url.split(","))
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
