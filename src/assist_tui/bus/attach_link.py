@@ -81,7 +81,7 @@ class NatsLink(AttachCommands):
         self._synced: dict[str, asyncio.Event] = {}
         self._start_lock = asyncio.Lock()
         self._presence_task: asyncio.Task[None] | None = None
-        self._connected_since = time.monotonic()
+        self._engineless_since = time.monotonic()
         self.scope: Scope | None = None  # team scoping: the queues this supervisor sees
         self._scope_lock = asyncio.Lock()
 
@@ -98,7 +98,7 @@ class NatsLink(AttachCommands):
                 inbox_prefix=inbox_prefix(self.supervisor),
             )
             self._client = client
-            self._connected_since = time.monotonic()
+            self._engineless_since = time.monotonic()
             await client.subscribe(self.names.notices(), cb=self._on_notice)
             js = client.jetstream()
             watches: list[tuple[str, Callable[[str, bytes | None], None]]] = [
@@ -233,6 +233,8 @@ class NatsLink(AttachCommands):
     def _on_engine(self, key: str, value: bytes | None) -> None:
         if value is None:
             self.engines.pop(key, None)
+            if not self.engines:  # "no engine ... (for N s)" counts from now
+                self._engineless_since = time.monotonic()
         else:
             self.engines[key] = (codec.decode(EngineStatus, value), time.monotonic())
 
@@ -256,13 +258,13 @@ class NatsLink(AttachCommands):
             return notice
         now = time.monotonic()
         if not self.engines:
-            waited = now - self._connected_since
+            waited = now - self._engineless_since
             if waited < SILENT_AFTER_S:
                 return ""
-            return f"no engine is serving org {self.names.org} (waited {waited:.0f} s)"
+            return f"ENGINE DOWN: no engine is serving org {self.names.org} (for {waited:.0f} s)"
         newest = max(seen for _, seen in self.engines.values())
         if now - newest > SILENT_AFTER_S:
-            return f"the engine has not published for {now - newest:.0f} s"
+            return f"ENGINE SILENT: it has not published for {now - newest:.0f} s"
         return ""
 
     def _status(self) -> EngineStatus | None:

@@ -209,7 +209,7 @@ class AssistApp(App[None]):
             return ""
         wait = supervisor.seconds_to_restart()
         when = f"restart in {wait:.1f} s, R now" if wait else "restarting"
-        return f"{supervisor.failure} ({when})"
+        return f"ENGINE DOWN: {supervisor.failure} ({when})"
 
     async def on_unmount(self) -> None:
         self._on_exit_gc()

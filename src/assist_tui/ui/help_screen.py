@@ -70,7 +70,11 @@ COLOURS: list[tuple[str, str, str]] = [
     ("DEMO", "bold black on yellow", "the built-in emulator, not Genesys Cloud"),
     ("● connected", "green", "the live stream is up"),
     ("◌ reconnecting", "bold yellow", "the stream dropped; assist-tui is reconnecting"),
-    ("✕ closed / ENGINE DOWN", "bold red", "no data: the reason follows"),
+    (
+        "✕ closed / ENGINE DOWN",
+        "bold red",
+        "no data (engine down, NATS lost, no team): why follows",
+    ),
     ("⏸ PAUSED", "bold black on yellow", "the display of paused calls is frozen"),
     ("good", "green", "audio quality within the configured limits"),
     ("degraded", "yellow", "audio below the first set of limits"),
@@ -124,12 +128,14 @@ def help_text(keys: list[tuple[str, str]]) -> Text:
         text.append(f" {sample} ", style)
         text.append(f"  {meaning}\n")
     text.append("\nKeys\n", "bold underline")
+    # Two spaces past the longest key, so no key runs into its description.
+    width = max(len(key) for key, _ in [*keys, *OTHER_KEYS]) + 2
     for key, action in keys:
         title, what = ACTIONS.get(action, (action, ""))
-        text.append(f"{key:<16}", "bold")
+        text.append(key.ljust(width), "bold")
         text.append(f"{title}: {what.rsplit(' (', 1)[0]}\n")
     for key, what in OTHER_KEYS:
-        text.append(f"{key:<16}", "bold")
+        text.append(key.ljust(width), "bold")
         text.append(what + "\n")
     return text
 

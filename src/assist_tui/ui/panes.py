@@ -55,8 +55,8 @@ class StatusBar(TextPane):
     def update_from(
         self, view: EngineView | None, label: str, notice: str = "", *, down: str = ""
     ) -> None:
-        """``down``: why the engine process is not running (shown in red, instead of counts
-        that would no longer be true)."""
+        """``down``: why the board is not true now (the engine process is down, no engine
+        serves the org, NATS is lost...), shown in red instead of counts that would not be."""
         self.show(status_text(view, label, notice, down=down, width=self.size.width))
 
 
@@ -89,7 +89,7 @@ def _status_at(view: EngineView | None, label: str, notice: str, down: str, leve
         source = view.source
         text.append(f" {source} " if level >= 4 else f" source {source} ", "bold reverse")
     if down:
-        parts = [Text(f"✕ ENGINE DOWN: {down}", "bold white on red")]
+        parts = [Text(f"✕ {down}", "bold white on red")]
     elif view is None:
         parts = [Text("starting…", "dim")]
     else:
