@@ -149,6 +149,34 @@ async def test_a_acknowledges_the_selected_alert_as_the_supervisor(tmp_path: Pat
         assert link.acknowledged == [("a-4", "dana.k")]
 
 
+async def test_a_new_alert_never_moves_the_focused_cursor_and_is_counted_above(
+    tmp_path: Path,
+) -> None:
+    """A supervisor reading the top alert of a focused pane presses a: it is that alert
+    that is acknowledged, not one that arrived meanwhile; the title counts the newer."""
+    async with board_app(tmp_path, supervisor="dana.k", size=(140, 30)) as (app, pilot, link):
+        pane = app.query_one(AlertsPane)
+        title = app.query_one("#alerts-title")
+        pane.focus()
+        await pilot.pause(0.05)
+        assert pane.selected == "a-4" and pane.cursor_row == 0
+        for n in range(8):  # more than the pane's rows: the cursor's row scrolls down
+            link.raise_alert(alert(10 + n, HANNAH, "high"))
+        await until(pilot, lambda: pane.row_count == 12)
+        assert pane.selected == "a-4"
+        await until(pilot, lambda: "newer (home)" in str(title.render()))
+        await pilot.press("a")
+        await until(pilot, lambda: link.acknowledged == [("a-4", "dana.k")])
+        await pilot.press("home")
+        assert pane.selected == "new-17"
+        await until(pilot, lambda: "newer" not in str(title.render()))
+        pane.blur()  # unfocused, the pane follows the newest again
+        await pilot.pause(0.05)
+        link.raise_alert(alert(30, OWEN, "low"))
+        await until(pilot, lambda: pane.row_count == 13)
+        assert pane.selected == "new-30"
+
+
 async def test_the_bell_rings_for_a_new_high_alert_only_when_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,10 +7,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from textual.app import App, ComposeResult
+from textual.widgets import Label
 
 from assist_tui.engine.conversation import Line
 from assist_tui.model import Speaker
 from assist_tui.ui.app import AssistApp
+from assist_tui.ui.screens import ConfirmScreen
 from assist_tui.ui.transcript import TranscriptView
 
 from .scripted_engine import scripted_engine
@@ -68,3 +70,28 @@ async def test_resizing_down_and_back_up_restores_the_wide_layout(tmp_path: Path
         await pilot.resize_terminal(140, 40)
         await until(pilot, lambda: not app.has_class("narrow"))
         await until(pilot, lambda: app.query_one(TranscriptView).size.width == wide)
+
+
+class Asking(Host):
+    def on_mount(self) -> None:
+        self.push_screen(ConfirmScreen(QUESTION))
+
+
+QUESTION = (
+    "Stop following 5a0fa0f4? Its transcript and hits leave the screen; the audit log "
+    "keeps every record of it, and subscribing again shows it once more."
+)
+
+
+async def test_a_long_question_wraps_inside_its_dialog_at_any_width() -> None:
+    for size in ((200, 50), (80, 24), (60, 20)):
+        app = Asking()
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            label = app.screen.query_one("#question", Label)
+            dialog = app.screen.query_one("#dialog")
+            assert label.region.right <= dialog.region.right, size
+            # every word is laid out: the rows times the width hold the whole question
+            assert label.size.height >= 2 and label.size.width * label.size.height >= len(
+                QUESTION
+            ), size

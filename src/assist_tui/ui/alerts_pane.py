@@ -16,6 +16,7 @@ SEVERITY_STYLE = {
     "low": "dim",
 }
 
+NAMES_KEPT = 2000  # agents' names remembered for alerts of calls gone from the board
 SEVERITY_SHORT = {"critical": "CRIT", "high": "HIGH", "medium": "med", "low": "low"}
 
 
@@ -52,11 +53,24 @@ class AlertsPane(KeyedList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(self.COLUMNS, id=id)
         self.alerts: dict[str, AlertView] = {}
+        # Agents' names of calls seen on the board: an alert keeps naming its agent after
+        # the call leaves the board.
+        self._names: dict[str, str] = {}
 
     def sync_alerts(self, alerts: tuple[AlertView, ...], names: dict[str, str]) -> None:
         """``alerts`` newest first; ``names``: conversation id to the agent's name."""
+        self._names.update((cid, name) for cid, name in names.items() if name)
+        if len(self._names) > NAMES_KEPT:
+            for cid in list(self._names)[: len(self._names) - NAMES_KEPT]:
+                del self._names[cid]
         self.alerts = {a.alert_id: a for a in alerts}
-        self.sync({a.alert_id: self._alert_cells(a, names) for a in alerts})
+        self.sync({a.alert_id: self._alert_cells(a, self._names) for a in alerts})
+
+    def title(self) -> str:
+        """The pane's title: its keys, and how many newer alerts are above the rows shown."""
+        above = self.rows_above
+        newer = f" · ↑ {above} newer (home)" if above else ""
+        return f"alerts{newer} · ⏎ jump · a ack"
 
     @property
     def selected_alert(self) -> AlertView | None:

@@ -136,7 +136,7 @@ class AssistApp(App[None]):
                 yield TextPane("transcript", id="transcript-title", classes="pane-title")
                 yield TranscriptView(id="transcript")
             with Vertical(id="right"):
-                yield Static("alerts · ⏎ jump · a ack", classes="pane-title")
+                yield TextPane("alerts · ⏎ jump · a ack", id="alerts-title", classes="pane-title")
                 yield AlertsPane(id="alerts")
                 yield Static("hits and suggestions", classes="pane-title")
                 yield HitsTable(id="hits")
@@ -288,7 +288,9 @@ class AssistApp(App[None]):
                 table.sync_rows(view.rows, self._filter)
             if view.alerts is not None:
                 names = {r.conversation_id: r.agent_name or "" for r in self.rows}
-                self.query_one(AlertsPane).sync_alerts(view.alerts, names)
+                alerts = self.query_one(AlertsPane)
+                alerts.sync_alerts(view.alerts, names)
+                self.query_one("#alerts-title", TextPane).show(alerts.title())
                 self._alert_notifier.seen(view.alerts, names)
             if table.selected != selected:
                 self._frame_due.set()  # the selection moved meanwhile: its own frame follows

@@ -91,7 +91,9 @@ class KeyedList(Widget, can_focus=True):
         Binding("end", "jump(-1)", "Last", show=False),
     ]
 
-    # True: a cursor on the first row stays there as rows arrive above it (newest first).
+    # True: a cursor on the first row stays there as rows arrive above it (newest first),
+    # while the list has no focus. A focused list keeps its cursor on its row: a key
+    # pressed for the row read (acknowledge, open) never acts on one that just arrived.
     STICKY_TOP = False
 
     class RowHighlighted(Message):
@@ -128,6 +130,11 @@ class KeyedList(Widget, can_focus=True):
         return self._cursor
 
     @property
+    def rows_above(self) -> int:
+        """How many rows are scrolled out of sight above the first one shown."""
+        return self._top
+
+    @property
     def selected(self) -> str | None:
         return self._keys[self._cursor] if self._keys else None
 
@@ -139,7 +146,8 @@ class KeyedList(Widget, can_focus=True):
         ``reset`` (rows of something else altogether) it goes to the first row."""
         if reset:
             self._cursor = self._top = 0
-        selected = None if reset or (self.STICKY_TOP and self._cursor == 0) else self.selected
+        follow_top = self.STICKY_TOP and self._cursor == 0 and not self.has_focus
+        selected = None if reset or follow_top else self.selected
         keys = list(rows)
         changed = [i for i, k in enumerate(keys) if rows[k] != self._cells.get(k)]
         moved = reset or keys != self._keys
