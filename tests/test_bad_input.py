@@ -178,3 +178,16 @@ def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert err == ""
+
+
+def test_screenshots_output_that_cannot_be_a_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("")
+    err = fails(["screenshots", "--output", str(a_file)], capsys)
+    assert "is a file, not a directory; fix: name a directory" in err
+    deep = tmp_path / "no" / "such" / "dir"
+    err = fails(["screenshots", "--output", str(deep)], capsys)
+    assert "does not exist; fix: create it" in err
+    assert not (tmp_path / "no").exists()  # a mistyped path never grows a tree

@@ -359,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "screenshots":
             from assist_tui.ui.screenshots import run as screenshots
 
+            cli_checks.check_output_dir(args.output)
             settings = _load(args).settings.model_copy(update={"demo": True})
             return screenshots(settings, args.output)
         if args.command == "nats-config":

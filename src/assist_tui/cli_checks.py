@@ -164,6 +164,27 @@ def check_output(path: Path | None) -> None:
         raise ConfigError(f"--output {path}: {target} is not writable; fix: choose another file")
 
 
+def check_output_dir(path: Path) -> None:
+    """``--output`` names a directory that exists, or is made in an existing one (a
+    mistyped path never grows a tree of directories)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--output {path} is a file, not a directory; fix: name a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not path.exists() and not parent.is_dir():
+        raise ConfigError(
+            f"--output {path}: directory {parent} does not exist; fix: create it, or choose "
+            f"a directory in an existing one"
+        )
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"--output {path}: cannot create it ({exc.strerror or exc}); fix: choose another"
+        ) from None
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"--output {path} is not writable; fix: choose another")
+
+
 def damaged_store(path: Path, exc: sqlite3.DatabaseError) -> str:
     """The message for an audit store SQLite cannot read (truncated, overwritten)."""
     return (

@@ -38,6 +38,7 @@ from assist_tui.engine.nlp import KeywordMatcher, shared_matcher
 from assist_tui.engine.pii.hold import FinalHold
 from assist_tui.engine.platform_insights import PlatformInsights
 from assist_tui.engine.quality import QualityGate
+from assist_tui.engine.queue_names import QueueNames
 from assist_tui.engine.redaction import Redactor
 from assist_tui.engine.rules import load_rules
 from assist_tui.engine.stage_guard import StageGuard
@@ -137,6 +138,7 @@ class AssistEngine:
         self.audio = AudioStage(self)
         self.insights = InsightStage(self)
         self.board = BoardStages(self)  # sentiment, talk analytics, rules and alerts, linger
+        self.queue_names = QueueNames(platform.session.api)  # ids to names, for people
         self.run_started = utc_now()  # this run's ended calls are read back from then
         # A call followed by id learns its start from discovery or one background lookup.
         self.starts = CallStarts(
@@ -172,6 +174,7 @@ class AssistEngine:
         )
         stream = self.platform.open_stream()
         self.stream = stream
+        self.queue_names.start()
         self.follower = ConversationFollower(
             stream,
             self.settings.discovery,
@@ -194,6 +197,7 @@ class AssistEngine:
                     await self.platform_insights.aclose()
                     await self.gaps.stop()
                     await self.starts.aclose()
+                    await self.queue_names.aclose()
                     for task in [*tasks, *self._background]:
                         task.cancel()
                     for task in [*tasks, *self._background]:
@@ -294,7 +298,12 @@ class AssistEngine:
             page_size=d.page_size,
         )
         self.starts.remember(live)
-        return live
+        return [
+            c.model_copy(update={"queue_name": self.queue_names.name(c.queue_id)})
+            if c.queue_id and not c.queue_name
+            else c
+            for c in live
+        ]
 
     def state(self, conversation_id: str) -> ConversationState:
         state = self.conversations.get(conversation_id)

@@ -50,6 +50,7 @@ class ConversationRow:
     finals: int
     media_type: str | None = None  # voice, chat, message
     platform_sentiment: float | None = None  # Genesys speech analytics, -100 to 100
+    queue_name: str | None = None  # from the org's queue directory, when it could be read
     # The call board (issue 14): filled by the engine's analytics and rules stages.
     started_at: datetime | None = None  # the platform's conversation start: real duration
     analytics: CallAnalytics | None = None
@@ -194,6 +195,7 @@ def row_of(state: ConversationState, board: BoardStages | None = None) -> Conver
     return ConversationRow(
         conversation_id=state.conversation_id,
         queue_id=state.queue_id,
+        queue_name=board.engine.queue_names.name(state.queue_id) if board else None,
         agent_name=state.agent_name,
         first_seen=state.first_seen,
         ended_at=state.ended_at,

@@ -108,7 +108,8 @@ class ConversationTable(KeyedList):
 
     @staticmethod
     def _haystack(row: ConversationRow) -> str:
-        return f"{row.conversation_id} {row.queue_id or ''} {row.agent_name or ''}".lower()
+        queue = f"{row.queue_id or ''} {row.queue_name or ''}"
+        return f"{row.conversation_id} {queue} {row.agent_name or ''}".lower()
 
     @staticmethod
     def _row_cells(row: ConversationRow, now: datetime | None = None) -> tuple[Cell, ...]:
@@ -122,7 +123,7 @@ class ConversationTable(KeyedList):
             (row.agent_name or row.conversation_id[:8], "bold" if row.agent_name else ""),
             alerts_cell(row),
             sentiment_cell(row.analytics),
-            (row.queue_id or "·", ""),
+            (row.queue_name or row.queue_id or "·", ""),
             (duration_text(row, now or utc_now()), ""),
             talk_cell(row.analytics),
             (badge, audio_style),

@@ -38,7 +38,7 @@ class EndedList(KeyedList):
         return (
             (ended.astimezone().strftime("%H:%M:%S"), ""),
             (row.agent_name or "·", "bold"),
-            (row.queue_id or "·", ""),
+            (row.queue_name or row.queue_id or "·", ""),
             (duration_text(row, ended), ""),
             (str(row.open_alerts) if row.open_alerts else "·", ""),
             (row.conversation_id, "dim"),

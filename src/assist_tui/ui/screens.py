@@ -56,6 +56,13 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+def _searched(c: LiveConversation) -> str:
+    """What the subscribe filter looks in: the ids, the queue's name and the agent's."""
+    return (
+        f"{c.conversation_id} {c.queue_id or ''} {c.queue_name or ''} {c.agent_name or ''}".lower()
+    )
+
+
 class SubscribeScreen(ModalScreen[list[str]]):
     """Live conversations with queue and age: type to filter, space to pick, enter to
     subscribe; or paste a conversation id and press enter. ``a`` subscribes all shown."""
@@ -81,7 +88,7 @@ class SubscribeScreen(ModalScreen[list[str]]):
             yield PickList(id="choices")
             yield Static(
                 "type to filter · tab, then space: pick · enter: subscribe picked, the only "
-                "match, or a pasted id · ctrl+a: all shown · esc",
+                "match, or a pasted id · ctrl+a: all shown · esc: clear, then close",
                 classes="hint",
             )
 
@@ -91,12 +98,7 @@ class SubscribeScreen(ModalScreen[list[str]]):
 
     def _shown(self, text: str) -> list[LiveConversation]:
         needle = text.strip().lower()
-        return [
-            c
-            for c in self.live
-            if not needle
-            or needle in f"{c.conversation_id} {c.queue_id or ''} {c.agent_name or ''}".lower()
-        ]
+        return [c for c in self.live if not needle or needle in _searched(c)]
 
     def _fill(self, text: str) -> None:
         choices = self.query_one("#choices", SelectionList)
@@ -105,7 +107,7 @@ class SubscribeScreen(ModalScreen[list[str]]):
         for c in self._shown(text):
             label = (
                 f"{c.conversation_id[:8]}  {(c.agent_name or '?'):<18} "
-                f"queue {(c.queue_id or '?')[:8]}  age {_age(c.started_at)}"
+                f"queue {c.queue_name or (c.queue_id or '?')[:8]}  age {_age(c.started_at)}"
             )
             choices.add_option(Selection(label, c.conversation_id, c.conversation_id in picked))
         if choices.option_count:
@@ -137,4 +139,11 @@ class SubscribeScreen(ModalScreen[list[str]]):
         self.dismiss(picked)
 
     def action_cancel(self) -> None:
+        """Esc clears a filter that holds text first (as every filter box does), then
+        closes the dialog."""
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+            box.focus()
+            return
         self.dismiss([])

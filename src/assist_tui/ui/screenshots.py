@@ -61,7 +61,7 @@ async def take_screenshots(settings: Settings, output: Path, settle_s: float = 1
 
 
 def run(settings: Settings, output: Path) -> int:
-    output.mkdir(parents=True, exist_ok=True)
+    output.mkdir(exist_ok=True)  # made by cli_checks.check_output_dir already
     for path in asyncio.run(take_screenshots(settings, output)):
         print(f"saved {path}")
     return 0
