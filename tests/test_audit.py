@@ -131,3 +131,20 @@ def test_cli_verify_and_export(tmp_path: Path) -> None:
     broken = cli("audit", "verify")
     assert broken.returncode == 1
     assert "record 5" in broken.stderr and "altered" in broken.stderr
+
+
+def test_export_names_a_kind_the_store_never_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assist_tui.cli import main
+
+    monkeypatch.setenv("ASSIST_TUI_DATA_DIR", str(tmp_path))
+    filled(tmp_path / "audit.sqlite3").close()
+    assert main(["audit", "export", "--kind", "final_utterence", "--kind", "final_utterance"]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 5  # the right kind is exported
+    assert (
+        "--kind final_utterence: this store holds no record of that kind "
+        "(did you mean 'final_utterance'? kinds present: final_utterance)" in out.err
+    )
+    assert "--kind final_utterance:" not in out.err

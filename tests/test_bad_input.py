@@ -191,3 +191,15 @@ def test_screenshots_output_that_cannot_be_a_directory(
     err = fails(["screenshots", "--output", str(deep)], capsys)
     assert "does not exist; fix: create it" in err
     assert not (tmp_path / "no").exists()  # a mistyped path never grows a tree
+
+
+def test_a_config_file_named_by_the_environment_must_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nope.toml"
+    monkeypatch.setenv("ASSIST_TUI_CONFIG", str(missing))
+    err = fails(["config", "show"], capsys)
+    assert f"config file {missing} (named by $ASSIST_TUI_CONFIG) does not exist" in err
+    assert "unset $ASSIST_TUI_CONFIG" in err
+    assert main(["config", "init"]) == 0 and missing.exists()  # init makes it, as it says
+    assert main(["config", "show"]) == 0

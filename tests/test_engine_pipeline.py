@@ -182,3 +182,18 @@ def test_media_statistics_parsing() -> None:
     assert parse_media_statistics("c", {"entities": []}) is None
     assert parse_media_statistics("c", {"conversationId": "c", "communications": []}) is None
     assert parse_media_statistics("c", "nonsense") is None
+
+
+async def test_the_headless_status_names_the_sources_own_latency_threshold(
+    emulator: EmulatorServer, tmp_path: Path, matcher: KeywordMatcher
+) -> None:
+    from assist_tui.headless import status_line
+
+    async with bare_engine(emulator, tmp_path, matcher) as engine:
+        line = status_line(engine, "TEST")
+        assert engine.platform.source == "notifications"
+        assert "<40000ms" in line and "<500ms" not in line  # [latency] notifications_warn_ms
+    async with bare_engine(
+        emulator, tmp_path, matcher, latency={"notifications_warn_ms": 900}
+    ) as e:
+        assert "<900ms" in status_line(e, "TEST")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sqlite3
 import sys
 from datetime import datetime, timezone
@@ -67,6 +68,7 @@ def audit_export(
     except sqlite3.DatabaseError as exc:
         raise ConfigError(damaged_store(path, exc)) from None
     try:
+        _say_absent_kinds(kinds, store.kinds())
         records = store.records(since=_since(since), conversation=conversation, kinds=kinds or None)
         if output is None:
             count = export(records, sys.stdout, fmt)
@@ -79,3 +81,17 @@ def audit_export(
         store.close()
     print(f"exported {count} record(s)", file=sys.stderr)
     return 0
+
+
+def _say_absent_kinds(asked: list[str], present: list[str]) -> None:
+    """A ``--kind`` the store holds no record of is said (a typo exports nothing quietly)."""
+    for kind in asked:
+        if kind in present:
+            continue
+        near = difflib.get_close_matches(kind, present, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        print(
+            f"--kind {kind}: this store holds no record of that kind ({hint}kinds present: "
+            f"{', '.join(present) or 'none'})",
+            file=sys.stderr,
+        )

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from assist_tui import __version__, cli_checks
 from assist_tui.bus.cli_args import ATTACH_ERRORS, attach_arguments, attach_link
 from assist_tui.bus.cli_args import serve_parser as _serve_parser
 from assist_tui.config import (
+    CONFIG_ENV,
     SOURCES,
     ConfigError,
     LoadedSettings,
@@ -266,6 +268,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _load(args: argparse.Namespace) -> LoadedSettings:
     if getattr(args, "config", None) is not None:
         require_file(args.config)
+    elif os.environ.get(CONFIG_ENV):
+        require_file(Path(os.environ[CONFIG_ENV]).expanduser(), named_by=f"${CONFIG_ENV}")
     loaded = load_settings(getattr(args, "config", None), overrides=_overrides(args))
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
@@ -275,7 +279,13 @@ def _load(args: argparse.Namespace) -> LoadedSettings:
 def _config_show(loaded: LoadedSettings) -> int:
     state = "exists" if loaded.file_exists else "not found; defaults used"
     print(f"# config file: {loaded.path} ({state})")
-    mode = "demo (built-in emulator)" if loaded.settings.use_emulator else "Genesys Cloud"
+    settings = loaded.settings
+    if settings.demo:
+        mode = "demo (built-in emulator)"
+    elif settings.use_emulator:
+        mode = "demo (built-in emulator: no Genesys credentials are set, so demo = false is moot)"
+    else:
+        mode = "Genesys Cloud"
     print(f"# mode: {mode}")
     data = masked(loaded.settings)
     for section, values in data.items():
@@ -338,8 +348,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.run()
             return app.return_code or 0  # 1 after an engine failure (ui/app.py)
         if args.command == "config" and args.config_command == "init":
-            import os
-
             from assist_tui.config import config_path
 
             path = config_path(getattr(args, "config", None), os.environ)

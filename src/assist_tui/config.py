@@ -482,13 +482,18 @@ def default_config_path() -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
-def require_file(path: Path) -> None:
-    """A file named on the command line must exist: silently using defaults hides a typo."""
+def require_file(path: Path, *, named_by: str = "--config") -> None:
+    """A file named on the command line (or by ``$ASSIST_TUI_CONFIG``) must exist:
+    silently using defaults hides a typo."""
     if not path.exists():
-        raise ConfigError(
-            f"config file {path} does not exist.\n"
-            f"fix: check the path, or create it with `assist-tui config init --config {path}`"
-        )
+        if named_by == "--config":
+            fix = f"check the path, or create it with `assist-tui config init --config {path}`"
+        else:
+            fix = (
+                f"check the path, unset {named_by}, or create the file with "
+                "`assist-tui config init`"
+            )
+        raise ConfigError(f"config file {path} (named by {named_by}) does not exist.\nfix: {fix}")
 
 
 def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path:

@@ -35,7 +35,8 @@ def status_line(engine: AssistEngine, label: str) -> str:
     return (
         f"{label} {health} | live {live} paused {paused} | {m.rate.rate():.1f} ev/s"
         f" | finals {m.finals} hits {m.hits} pushes {pushes}{webhook}"
-        f" | latency p95 {p95} <500ms {under} | rejected {m.rejected_total}"
+        f" | latency p95 {p95} <{engine.latency_policy.warn_ms:.0f}ms {under}"
+        f" | rejected {m.rejected_total}"
         f" | reconnects {engine.reconnects}"
         f" | gaps {engine.gaps.count} ({engine.gaps.seconds:.1f} s missing,"
         f" {engine.gaps.backfilled} backfilled)"
