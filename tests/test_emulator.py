@@ -107,13 +107,22 @@ async def test_token_endpoint_accepts_basic_or_form_and_refuses_bad(
             data={"grant_type": "client_credentials"},
         )
         unknown = await http.post(emulator.url + "/emulator/faults", json={"fault": "nope"})
+        spelled = await http.post(emulator.url + "/emulator/faults", json={"fault": "api-429=2"})
+        numeric = await http.post(
+            emulator.url + "/emulator/faults", json={"fault": "api-429", "value": 3}
+        )
+        shapeless = await http.post(emulator.url + "/emulator/faults", json=["drop-socket"])
     assert basic.status_code == 200 and basic.json()["expires_in"] == 86400
     assert form.status_code == 200
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     assert api.status_code == 401 and api.json()["code"] == "bad.credentials"
     assert fault.json()["done"] == "the next 1 token request(s) get 429"
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
-    assert unknown.status_code == 400
+    assert unknown.status_code == 400 and "known faults: " in unknown.json()["error"]
+    assert "drop-socket" in unknown.json()["error"]  # the list says what is known
+    assert spelled.json()["done"] == "the next 2 API call(s) get 429"  # NAME=VALUE, as --fault
+    assert numeric.json()["done"] == "the next 3 API call(s) get 429"
+    assert shapeless.status_code == 400 and '{"fault": "NAME"}' in shapeless.json()["error"]
 
 
 async def test_rotation_keeps_calls_live() -> None:

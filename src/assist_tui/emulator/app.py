@@ -21,7 +21,7 @@ from assist_tui.emulator import wire
 from assist_tui.emulator.calls import LiveCall
 from assist_tui.emulator.core import Emulator
 from assist_tui.emulator.dialect_routes import dialect_routes
-from assist_tui.emulator.faults import FaultError
+from assist_tui.emulator.faults import FaultError, parse_fault
 from assist_tui.emulator.hub import TopicLimitError
 from assist_tui.emulator.platform_routes import CorrelationIds, http_error, platform_routes
 from assist_tui.emulator.pump import pump
@@ -247,7 +247,21 @@ def build_app(emu: Emulator) -> Starlette:
     async def inject_fault(request: Request) -> Response:
         try:
             body = json.loads(await request.body() or b"{}")
-            done = emu.inject(str(body["fault"]), body.get("value"))
+            if not isinstance(body, dict) or not isinstance(body.get("fault"), str):
+                raise FaultError(
+                    'send {"fault": "NAME"}, {"fault": "NAME=VALUE"} or '
+                    '{"fault": "NAME", "value": VALUE}'
+                )
+            # "malformed=5" as on the command line, or the value apart; unknown names are
+            # refused with the list of known ones.
+            name, value = parse_fault(body["fault"])
+            if body.get("value") is not None:
+                value = (
+                    str(body["value"]).lower()
+                    if isinstance(body["value"], bool)
+                    else str(body["value"])
+                )
+            done = emu.inject(name, value)
         except (ValueError, KeyError, TypeError, FaultError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"done": done})
