@@ -86,6 +86,10 @@ async def test_killed_engine_is_reported_restarted_and_restored(tmp_path: Path) 
             # The transcript is back from the audit: every final shown before the kill.
             await until(pilot, lambda: before <= finals(app, cid), 30)
             assert app.supervisor.restarts == 1
+            # The notices screen keeps both, with their times, after the toasts are gone.
+            kept = [text for _, text in app.notices.entries]
+            assert any(t.endswith("the engine stopped: exit status -9") for t in kept), kept
+            assert any(t.endswith("the engine was restarted") for t in kept), kept
             await pilot.press("q")
         assert app.return_code == 1
 

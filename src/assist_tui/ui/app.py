@@ -194,9 +194,17 @@ class AssistApp(App[None]):
             self._rows_due = True
             if self.supervisor.restarts:
                 self.notify("engine restarted; transcripts restored from the audit store")
+                demo = (
+                    " (demo: its emulator started again, with new calls)"
+                    if process.label.startswith("DEMO")
+                    else ""
+                )
+                self.notices.add(f"{_now()} the engine was restarted{demo}")
             return
         self.link = None
         self.notify(f"The engine stopped: {self.supervisor.failure}", severity="error", timeout=8)
+        # Kept on the notices screen (n): a toast is gone in seconds, and so is the board.
+        self.notices.add(f"{_now()} the engine stopped: {self.supervisor.failure}")
         with contextlib.suppress(NoMatches):
             self.query_one(StatusBar).update_from(self.view, self.label, down=self._down())
 
@@ -582,3 +590,7 @@ class AssistApp(App[None]):
             await self.run_action(action)
 
         return run
+
+
+def _now() -> str:
+    return datetime.now().astimezone().strftime("%H:%M:%S")
