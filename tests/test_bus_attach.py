@@ -5,6 +5,7 @@ the status bar says when the engine stops publishing."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -150,3 +151,24 @@ async def test_the_link_says_when_nats_is_gone_and_recovers(tmp_path: Path) -> N
             await link.aclose()
     finally:
         await server.stop()
+
+
+async def test_serve_says_at_once_when_nats_is_lost_and_back() -> None:
+    import io
+
+    from assist_tui.bus.serve import _say_bus_changes
+
+    class Flaky:
+        is_connected = True
+
+    client, out = Flaky(), io.StringIO()
+    watching = asyncio.create_task(_say_bus_changes(client, out, every_s=0.01))  # type: ignore[arg-type]
+    try:
+        await asyncio.sleep(0.05)  # the watcher has read the connection as up
+        client.is_connected = False
+        await wait_until(lambda: "NATS connection LOST: reconnecting" in out.getvalue())
+        client.is_connected = True
+        await wait_until(lambda: "NATS connection restored" in out.getvalue())
+        assert out.getvalue().count("\n") == 2  # once each, not every check
+    finally:
+        watching.cancel()

@@ -37,6 +37,7 @@ from assist_tui.platform import Platform, open_platform
 from assist_tui.sinks.outbox import Outbox
 from assist_tui.stop_signals import forget_signals, stop_on_signals
 
+BUS_CHECK_S = 0.5  # how often serve's console checks the NATS connection
 PRESENCE_TTL_S = 30.0  # a dashboard refreshes its presence every few seconds
 ENGINE_STATUS_TTL_S = 30.0  # a dead engine's status leaves the bucket by itself
 EMBEDDED_PORT = 4222  # NATS's usual port: ``--attach nats://HOST:4222`` by habit
@@ -260,18 +261,41 @@ async def _until_stopped(
         while True:
             await asyncio.sleep(interval_s)
             line = status_line(served.engine, served.platform.label.split()[0])
-            print(f"{line} | bus puts {served.publisher.puts}", file=out, flush=True)
+            bus = "LOST, reconnecting" if not served.client.is_connected else "connected"
+            print(f"{line} | bus {bus}, puts {served.publisher.puts}", file=out, flush=True)
 
     reporter = asyncio.create_task(report())
+    watcher = asyncio.create_task(_say_bus_changes(served.client, out))
     waiter = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait(
             [served.runner, waiter], timeout=duration_s, return_when=asyncio.FIRST_COMPLETED
         )
     finally:
-        for task in (reporter, waiter):
+        for task in (reporter, watcher, waiter):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     if served.runner.done() and not served.runner.cancelled():
         served.runner.result()  # re-raises a crash of the engine
+
+
+async def _say_bus_changes(client: Client, out: TextIO, every_s: float = BUS_CHECK_S) -> None:
+    """A line the moment NATS is lost and when it is back: the operator watching the
+    console learns it then, not from a status line that stopped moving."""
+    connected = client.is_connected
+    while True:
+        await asyncio.sleep(every_s)
+        if client.is_connected == connected:
+            continue
+        connected = client.is_connected
+        if connected:
+            print("NATS connection restored: views, alerts and actions go on", file=out, flush=True)
+        else:
+            print(
+                "NATS connection LOST: reconnecting; dashboards see no change meanwhile, and "
+                "actions that must happen once are held back (a push is not sent, and audited "
+                "as not sent) until it is back",
+                file=out,
+                flush=True,
+            )
