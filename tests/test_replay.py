@@ -17,7 +17,7 @@ import pytest
 
 from assist_tui import cli
 from assist_tui.audit.store import AuditStore
-from assist_tui.config import RecordSettings, Settings
+from assist_tui.config import ConfigError, RecordSettings, Settings
 from assist_tui.emulator.server import EmulatorServer
 from assist_tui.engine import recording
 from assist_tui.engine.engine import AssistEngine
@@ -254,6 +254,14 @@ def test_from_to_and_conversation_choose_the_events(tmp_path: Path) -> None:
         file_source(
             path, "2h", None, None
         )  # the stream's own health stays with a conversation's events
+    with pytest.raises(ConfigError, match="--from 6m is after --to 2m: nothing lies between"):
+        file_source(path, "6m", "2m", None)
+    with pytest.raises(
+        RecordingError, match=r"conversation nope is not in this recording \(it holds 2: a, b\)"
+    ):
+        file_source(path, None, None, "nope")
+    with pytest.raises(RecordingError, match="conversation b is not in this recording between"):
+        file_source(path, "9m", None, "b")  # b speaks at even minutes only
     events = list(Recording(path).events())
     assert events[0][1] == health
     assert parse_when("1h30m", T0) == T0 + timedelta(hours=1, minutes=30)
@@ -291,13 +299,17 @@ def test_a_corrupt_line_exits_2_naming_its_line(
     assert exited.value.code == 2
 
 
-def test_a_file_still_being_written_plays_up_to_its_last_whole_line(tmp_path: Path) -> None:
+def test_a_file_still_being_written_plays_up_to_its_last_whole_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     items = [(utterance("c", n, T0), T0 + timedelta(seconds=n)) for n in range(3)]
     path = write_recording(tmp_path / "r.jsonl", items)
     whole = path.read_bytes()
     path.write_bytes(whole + line(*items[0]).encode()[:40])  # the writer is mid-line
     assert [e for _, e in Recording(path).events()] == [e for e, _ in items]
     assert Recording(path).check().events == 3
+    assert file_source(path, None, None, None).count == 3
+    assert f"{path} line 5 is incomplete (cut while it was written)" in capsys.readouterr().err
 
 
 def test_files_rotate_by_size_keep_within_the_total_and_read_as_one(tmp_path: Path) -> None:

@@ -67,9 +67,29 @@ def file_source(path: Path, start: str | None, end: str | None, conversation: st
         )
     except ValueError as exc:
         raise ConfigError(f"--from/--to: {exc}") from None
+    if choice.start is not None and choice.end is not None and choice.start > choice.end:
+        raise ConfigError(
+            f"--from {start} is after --to {end}: nothing lies between; fix: swap them"
+        )
     summary = recording.check(choice)
+    if recording.cut is not None:
+        cut_file, line = recording.cut
+        print(
+            f"{cut_file} line {line} is incomplete (cut while it was written): "
+            "played up to the line before",
+            file=sys.stderr,
+        )
+    if conversation is not None and conversation not in summary.conversations:
+        held = sorted(summary.conversations)
+        listed = ", ".join(held[:5]) + (", ..." if len(held) > 5 else "")
+        window = " between --from and --to" if start or end else ""
+        raise RecordingError(
+            f"{path}: conversation {conversation} is not in this recording{window} "
+            f"(it holds {len(held)}: {listed or 'none'})"
+        )
     if not summary.events:
-        raise RecordingError(f"{path}: no events between --from and --to (of that conversation)")
+        what = "between --from and --to" if start or end else "to play"
+        raise RecordingError(f"{path}: no events {what}")
     total = (
         (summary.last - summary.first).total_seconds()
         if summary.first is not None and summary.last is not None

@@ -11,7 +11,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any, cast
@@ -85,10 +85,11 @@ class Choice:
     end: datetime | None = None
     conversation: str | None = None
 
+    def in_window(self, at: datetime) -> bool:
+        return (self.start is None or at >= self.start) and (self.end is None or at <= self.end)
+
     def keeps(self, at: datetime, event: StreamEvent) -> bool:
-        if self.start is not None and at < self.start:
-            return False
-        if self.end is not None and at > self.end:
+        if not self.in_window(at):
             return False
         if self.conversation is None:
             return True
@@ -104,6 +105,8 @@ class Summary:
     events: int
     first: datetime | None
     last: datetime | None
+    # Every conversation in the events the time window keeps (whatever --conversation).
+    conversations: set[str] = field(default_factory=set)
 
 
 class Recording:
@@ -111,6 +114,7 @@ class Recording:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.cut: tuple[Path, int] | None = None  # a last line without its end (file, line)
         if path.is_dir():
             self.files = recording_files(path)
             if not self.files:
@@ -134,7 +138,9 @@ class Recording:
                             break
                         number += 1
                         if not raw.endswith(b"\n"):
-                            break  # a line still being written (or cut by a kill): the end
+                            # a line still being written (or cut by a kill): the end
+                            self.cut = (file, number)
+                            break
                         if raw.strip():
                             yield file, number, raw
             except (OSError, zlib.error) as exc:
@@ -158,6 +164,7 @@ class Recording:
         source = ""
         count = 0
         first = last = None
+        seen: set[str] = set()
         for file, number, raw in self.lines():
             try:
                 head: Any = json.loads(raw)
@@ -170,11 +177,14 @@ class Recording:
                 source = source or str(head.get("source") or "")
                 continue
             if choice is not None and not choice.keeps(*recorded):
+                if choice.conversation is not None and choice.in_window(recorded[0]):
+                    seen.update(conversations_of(recorded[1]))
                 continue
+            seen.update(conversations_of(recorded[1]))
             count += 1
             first = first or recorded[0]
             last = recorded[0]
-        return Summary(source or "notifications", count, first, last)
+        return Summary(source or "notifications", count, first, last, seen)
 
 
 def _open(path: Path) -> IO[bytes]:
