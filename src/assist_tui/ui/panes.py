@@ -61,10 +61,10 @@ class StatusBar(TextPane):
 
 
 # What the status bar gives up, in turn, until it fits: the heartbeat's age, the app's
-# name, the emulator's URL, the long words, the source's name, a gap's seconds, the double
-# spaces, the word PAUSED. The state and the counts stay; past the last level the widget
-# cuts the end (with an ellipsis).
-_FIT_LEVELS = 9
+# name, a URL in the label, the long words, the source's name, a gap's seconds, the double
+# spaces, the word PAUSED, the label's words after its first. The state and the counts
+# stay; past the last level the widget cuts the end (with an ellipsis).
+_FIT_LEVELS = 10
 
 
 def status_text(
@@ -84,7 +84,7 @@ def _status_at(view: EngineView | None, label: str, notice: str, down: str, leve
     if level < 2:
         text.append(" assist-tui ", "bold reverse")
     mode_style = "bold black on yellow" if label.startswith("DEMO") else "bold"
-    text.append(f" {label.split()[0] if level >= 3 and label else label} ", mode_style)
+    text.append(f" {_label_at(label, level)} ", mode_style)
     if view is not None and not down and level < 5:
         source = view.source
         text.append(f" {source} " if level >= 4 else f" source {source} ", "bold reverse")
@@ -101,6 +101,16 @@ def _status_at(view: EngineView | None, label: str, notice: str, down: str, leve
         text.append(separator)
         text.append_text(part)
     return text
+
+
+def _label_at(label: str, level: int) -> str:
+    """The mode's label: whole; then without a URL (the emulator's, the bus's); last,
+    its first word (DEMO, REPLAY, attached)."""
+    if level >= 9 and label:
+        return label.split()[0]
+    if level >= 3:
+        return " ".join(word for word in label.split() if "://" not in word)
+    return label
 
 
 def _state_parts(view: EngineView, level: int) -> list[Text]:
