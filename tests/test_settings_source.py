@@ -52,9 +52,9 @@ def test_binding_ids_match_the_app() -> None:
         ("q", True),
         ("space", True),
         ("ctrl+x", True),
-        ("f8", True),
-        ("question_mark", True),
-        ("space,p", True),
+        ("f9", True),
+        ("exclamation_mark", True),
+        ("space,x", True),
         ("notakey+++", False),
         ("ctrl+", False),
         ("control+x", False),
@@ -76,6 +76,28 @@ def test_keys_table_rejects_unknown_ids_and_bad_keys_listing_the_valid(tmp_path:
     assert "subscribe, unsubscribe" in text and "space" in text
     path.write_text('[keys]\npause = "space"\n', encoding="utf-8")
     assert load_settings(path, env={}).settings.keys == {"pause": "space"}
+
+
+@pytest.mark.parametrize(
+    ("keys", "said"),
+    [
+        (
+            {"pause": "q"},
+            "[keys] pause = 'q': 'q' is already quit's default key; choose another "
+            "key, or rebind quit too",
+        ),
+        ({"pause": "x", "export": "x"}, "[keys] export = 'x': 'x' is already pause's key"),
+        ({"export": "a"}, "'a' is kept for acknowledge, in the alerts pane"),
+        ({"help": "ctrl+p"}, "'ctrl+p' is kept for the command palette"),
+    ],
+)
+def test_keys_that_would_shadow_another_are_refused(keys: dict[str, str], said: str) -> None:
+    assert any(said in problem for problem in check_keys(keys)), check_keys(keys)
+
+
+def test_keys_moved_in_a_ring_are_accepted() -> None:
+    assert check_keys({"pause": "q", "quit": "p"}) == []  # each takes the other's
+    assert check_keys({"pause": "p"}) == []  # its own default, said again
 
 
 def test_misspelt_key_gets_did_you_mean_not_every_key(tmp_path: Path) -> None:

@@ -493,7 +493,8 @@ def require_file(path: Path, *, named_by: str = "--config") -> None:
                 f"check the path, unset {named_by}, or create the file with "
                 "`assist-tui config init`"
             )
-        raise ConfigError(f"config file {path} (named by {named_by}) does not exist.\nfix: {fix}")
+        named = "" if named_by == "--config" else f" (named by {named_by})"
+        raise ConfigError(f"config file {path}{named} does not exist.\nfix: {fix}")
 
 
 def config_path(explicit: Path | None, env: Mapping[str, str]) -> Path:

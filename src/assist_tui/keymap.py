@@ -27,6 +27,28 @@ BINDING_IDS: dict[str, str] = {
     "notices": "n",
 }
 
+# Keys the dashboard's panes and Textual keep for themselves on the main screen: a
+# binding of [keys] on one of them would never be reached where it matters.
+RESERVED_KEYS: dict[str, str] = {
+    "a": "acknowledge, in the alerts pane",
+    "c": "copy, in the panes",
+    "enter": "open or jump, in the panes",
+    "escape": "back, or clear a filter",
+    "tab": "the next pane",
+    "shift+tab": "the pane before",
+    "up": "move in a list",
+    "down": "move in a list",
+    "k": "move in a list",
+    "j": "move in a list",
+    "home": "the first row of a list",
+    "end": "the last row of a list",
+    "pageup": "a page up in a list",
+    "pagedown": "a page down in a list",
+    "ctrl+p": "the command palette",
+    "ctrl+q": "quit (Textual's own)",
+    "ctrl+c": "copy (Textual's own)",
+}
+
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 _NAMED = {
     "escape",
@@ -94,4 +116,37 @@ def check_keys(keys: Mapping[str, str]) -> list[str]:
                 "question_mark) with optional ctrl+/shift+/alt+ before it, several separated "
                 "by commas"
             )
+    return problems or _clashes(keys)
+
+
+def _clashes(keys: Mapping[str, str]) -> list[str]:
+    """Keys two bindings would share (as rebound, or one rebound onto another's default),
+    or that a pane keeps: the first would shadow the other, silently."""
+    holders: dict[str, list[str]] = {}
+    for binding, default in BINDING_IDS.items():
+        for key in _parts(keys.get(binding, default)):
+            holders.setdefault(key, []).append(binding)
+    problems: list[str] = []
+    for binding, spec in keys.items():
+        for key in _parts(spec):
+            if key in RESERVED_KEYS:
+                problems.append(
+                    f"[keys] {binding} = {spec!r}: {key!r} is kept for {RESERVED_KEYS[key]}; "
+                    "choose another key"
+                )
+                continue
+            for other in holders.get(key, []):
+                if other == binding or (other in keys and other < binding):
+                    continue  # itself, or a pair said once (from the first of the two)
+                rebound = other in keys
+                whose = f"{other}'s" if rebound else f"{other}'s default"
+                also = "" if rebound else f", or rebind {other} too"
+                problems.append(
+                    f"[keys] {binding} = {spec!r}: {key!r} is already {whose} key; "
+                    f"choose another key{also}"
+                )
     return problems
+
+
+def _parts(spec: str) -> list[str]:
+    return [part.strip() for part in str(spec).split(",")]
