@@ -87,3 +87,32 @@ def test_status_bar_gives_up_prose_before_the_counts_at_every_width() -> None:
     # Too narrow for everything: the most compact form, cut at the end by the widget.
     tight = status_text(view, label, badge, width=40).plain
     assert tight.startswith(" DEMO  ● connected 4.2 ev/s reconn 12 rej 3 gaps 4 ⏸ 2 notices")
+
+
+def test_a_reconnect_says_why_in_a_word_or_two() -> None:
+    def bar(detail: str, width: int = 200) -> str:
+        health = StreamHealth(
+            state=StreamState.RECONNECTING, detail=detail, attempt=5, next_delay_s=3.1
+        )
+        view = EngineView(
+            ready=True,
+            source="notifications",
+            health=health,
+            heartbeat_age_s=None,
+            rate=0.0,
+            events=0,
+            reconnects=5,
+            rejected=0,
+            paused=0,
+            rows=None,
+            gauges=None,
+            content=None,
+            notices=(),
+        )
+        return status_text(view, "DEMO", width=width).plain
+
+    said = "connection lost; the token request is rate limited (429) after 4 retries"
+    assert "◌ reconnecting (attempt 5, next in 3.1 s; rate limited)" in bar(said)
+    assert "; no heartbeat)" in bar("no heartbeat for 2.5 intervals")
+    assert "(attempt 5, next in 3.1 s)" in bar("socket closed 1006")  # nothing short to say
+    assert "rate limited" not in bar(said, width=60)  # given up before the counts

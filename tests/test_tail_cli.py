@@ -225,3 +225,28 @@ def test_tail_json_prints_a_tick_raised_alert_on_its_own_line(tmp_path: Path) ->
     assert alerts and all(r["rule_id"] == "never" for r in alerts)
     finals = [r for r in rows if r["kind"] == "utterance"]
     assert finals and not any(f["alerts"] for f in finals)  # never riding on a final
+
+
+def test_a_conversations_start_and_end_are_said_once_each() -> None:
+    from assist_tui.model import ConversationEnded, ConversationStarted, StreamHealth, StreamState
+    from assist_tui.tail import LifecycleOnce, describe
+
+    once = LifecycleOnce()
+    told = [
+        ConversationStarted(conversation_id="c1", queue_id="q"),  # discovery
+        ConversationStarted(conversation_id="c1", queue_id="q", agent_name="Dana"),  # queue
+        ConversationStarted(conversation_id="c2"),
+        ConversationEnded(conversation_id="c1", reason="transcription session ended"),
+        ConversationEnded(conversation_id="c1", reason="all participants disconnected"),
+        ConversationStarted(conversation_id="c1"),  # a late queue event of an ended call
+        StreamHealth(state=StreamState.CONNECTED),
+        StreamHealth(state=StreamState.CONNECTED),  # health is said every time
+    ]
+    said = [describe(e) for e in told if once.new(e)]
+    assert said == [
+        "conversation started: c1",
+        "conversation started: c2",
+        "conversation ended: c1 (transcription session ended)",
+        "connected (None, reconnects 0)",
+        "connected (None, reconnects 0)",
+    ]

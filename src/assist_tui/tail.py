@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -225,6 +226,7 @@ async def _follow(
     err: TextIO,
     board: LiveBoard | None = None,
 ) -> None:
+    lifecycle = LifecycleOnce()
     async for event in follower.stream:
         await follower.observe(event)
         if isinstance(event, UtteranceUpdate):
@@ -237,6 +239,35 @@ async def _follow(
         else:
             if board is not None:
                 follow_board(board, event)
-            message = describe(event)
+            message = describe(event) if lifecycle.new(event) else None
             if message:
                 print(message, file=err, flush=True)
+
+
+class LifecycleOnce:
+    """A conversation's start and end are said once each: the platform tells them several
+    times (discovery, each queue event, the transcription session and the participants)."""
+
+    KEPT = 10_000  # conversations remembered
+
+    def __init__(self) -> None:
+        self._said: OrderedDict[str, str] = OrderedDict()  # conversation -> started | ended
+
+    def new(self, event: StreamEvent) -> bool:
+        if isinstance(event, ConversationStarted):
+            if event.conversation_id in self._said:
+                return False
+            self._remember(event.conversation_id, "started")
+            return True
+        if isinstance(event, ConversationEnded):
+            if self._said.get(event.conversation_id) == "ended":
+                return False
+            self._remember(event.conversation_id, "ended")
+            return True
+        return True
+
+    def _remember(self, conversation_id: str, what: str) -> None:
+        self._said[conversation_id] = what
+        self._said.move_to_end(conversation_id)
+        while len(self._said) > self.KEPT:
+            self._said.popitem(last=False)

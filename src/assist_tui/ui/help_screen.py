@@ -68,8 +68,9 @@ PANES: list[Pane] = [
 
 COLOURS: list[tuple[str, str, str]] = [
     ("DEMO", "bold black on yellow", "the built-in emulator, not Genesys Cloud"),
+    ("○ connecting", "yellow", "the stream is being opened (token, channel, socket)"),
     ("● connected", "green", "the live stream is up"),
-    ("◌ reconnecting", "bold yellow", "the stream dropped; assist-tui is reconnecting"),
+    ("◌ reconnecting", "bold yellow", "the stream dropped; reconnecting (why, if known)"),
     (
         "✕ closed / ENGINE DOWN",
         "bold red",

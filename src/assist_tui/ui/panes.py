@@ -103,6 +103,25 @@ def _status_at(view: EngineView | None, label: str, notice: str, down: str, leve
     return text
 
 
+# Why a reconnect is happening, in a word or two for the bar (the notices and the audit
+# hold the platform's whole message): the first of these the detail mentions.
+_WHY_SHORT = (
+    ("429", "rate limited"),
+    ("rate limit", "rate limited"),
+    ("401", "token refused"),
+    ("token", "token refused"),
+    ("403", "permission refused"),
+    ("heartbeat", "no heartbeat"),
+    ("maintenance", "platform maintenance"),
+    ("channel", "channel gone"),
+)
+
+
+def _why_short(detail: str) -> str:
+    low = detail.lower()
+    return next((short for word, short in _WHY_SHORT if word in low), "")
+
+
 def _label_at(label: str, level: int) -> str:
     """The mode's label: whole; then without a URL (the emulator's, the bus's); last,
     its first word (DEMO, REPLAY, attached)."""
@@ -126,7 +145,9 @@ def _state_parts(view: EngineView, level: int) -> list[Text]:
             state.append(f" ({alive} {age:.0f} s ago)", "dim")
     elif health.state is StreamState.RECONNECTING:
         wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
-        state = Text(f"◌ reconnecting (attempt {health.attempt}{wait})", "bold yellow")
+        why = _why_short(health.detail)
+        because = f"; {why}" if why and level < 4 else ""
+        state = Text(f"◌ reconnecting (attempt {health.attempt}{wait}{because})", "bold yellow")
     else:
         state = Text(f"✕ closed: {health.detail[:90]}", "red")
     rejected = view.rejected
