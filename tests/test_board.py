@@ -246,3 +246,19 @@ async def test_the_board_takes_the_room_it_needs(
         table = app.query_one(ConversationTable)
         shown = [table.COLUMNS[i].title for i, _ in table._shown_columns(table.size.width)]
         assert shown == expected
+
+
+async def test_the_palette_acknowledges_and_jumps_as_the_alerts_pane_keys_do(
+    tmp_path: Path,
+) -> None:
+    async with board_app(tmp_path, supervisor="dana.k") as (app, pilot, link):
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Acknowledge the alert", "Jump to the alert's moment"} <= set(titles)
+        assert {"Open the hit or suggestion", "Copy the transcript's lines"} <= set(titles)
+        await titles["Acknowledge the alert"].callback()  # as chosen in the palette
+        await until(pilot, lambda: link.acknowledged == [("a-4", "dana.k")])
+        table = app.query_one(ConversationTable)
+        table.action_jump(table._keys.index(HANNAH))  # another call is selected...
+        await until(pilot, lambda: table.selected == HANNAH)
+        await titles["Jump to the alert's moment"].callback()  # ...the alert's comes back
+        await until(pilot, lambda: table.selected == OWEN)

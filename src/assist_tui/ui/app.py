@@ -580,6 +580,19 @@ class AssistApp(App[None]):
         private_file(Path(path))
         self.notify(f"screenshot saved to {path}")
 
+    # -- the panes' actions, for the command palette (help_screen.PANE_ACTIONS) -----------
+    def action_acknowledge_alert(self) -> None:
+        self.query_one(AlertsPane).action_acknowledge()
+
+    def action_jump_to_alert(self) -> None:
+        self.query_one(AlertsPane).action_open_alert()
+
+    def action_open_entry(self) -> None:
+        self.query_one(HitsTable).action_open_entry()
+
+    def action_copy_transcript(self) -> None:
+        self.query_one(TranscriptView).action_copy()
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action once, saying what it does (help_screen.ACTIONS); Textual's own
         Theme, Screenshot and Keys entries give way to ours."""

@@ -107,6 +107,27 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "restart_engine": ("Restart the engine", "start the engine process again now (R)"),
     "notices": ("Show notices", "one-time messages of this session (n)"),
 }
+# Actions of the panes (their keys work where the pane has focus), in the palette too:
+# action of the app -> (title, help).
+PANE_ACTIONS: dict[str, tuple[str, str]] = {
+    "acknowledge_alert": (
+        "Acknowledge the alert",
+        "acknowledge the alert selected in the alerts pane, as you (audited; a there)",
+    ),
+    "jump_to_alert": (
+        "Jump to the alert's moment",
+        "show the call and the line that raised the selected alert (enter there)",
+    ),
+    "open_entry": (
+        "Open the hit or suggestion",
+        "the whole entry selected in the hits pane: text, where it went, outcome (enter there)",
+    ),
+    "copy_transcript": (
+        "Copy the transcript's lines",
+        "copy the selected call's visible transcript lines to the clipboard (c there)",
+    ),
+}
+
 OTHER_KEYS = [
     ("up / down, j / k", "move in a list"),
     ("enter", "open the whole entry (hits pane, audit log); in the alerts pane, jump to it"),
@@ -191,4 +212,6 @@ def palette_commands(
         seen.add(binding.action)
         title, what = ACTIONS.get(binding.action, (binding.description, binding.description))
         commands.append(SystemCommand(title, what, runner(binding.action)))
+    for action, (title, what) in PANE_ACTIONS.items():
+        commands.append(SystemCommand(title, what, runner(action)))
     return commands
