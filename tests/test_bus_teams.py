@@ -356,7 +356,7 @@ def test_nats_config_command_resolves_names_and_prints_passwords_once(
         encoding="utf-8",
     )
     out = tmp_path / "nats.conf"
-    assert main(["nats-config", "--config", str(config), "--output", str(out), "--org", "a.b"]) == 0
+    assert main(["nats-config", "--config", str(config), "--output", str(out), "--org", "a_b"]) == 0
     printed = capsys.readouterr().out
     text = out.read_text()
     assert stat.S_IMODE(out.stat().st_mode) == 0o600

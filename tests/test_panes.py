@@ -117,19 +117,31 @@ async def test_hits_pane_lists_newest_first_with_outcomes_and_points_to_the_rest
 async def test_hits_pane_keeps_the_cursor_on_the_newest_while_hits_arrive() -> None:
     table = HitsTable()
     async with PaneApp(table).run_test(size=(60, 20)) as pilot:
+        table.blur()  # unfocused (the board has the focus): the cursor follows the newest
+        await pilot.pause()
         table.sync_content(content([hit(1)]))
         await pilot.pause()
         table.sync_content(content([hit(1), hit(2, matched="close it")]))
         await pilot.pause()
         assert table.cursor_row == 0 and table.selected is not None
         assert "close it" in texts(table, 0)[2]
-        # Off the top, the cursor stays on its row as newer ones arrive above it.
+        # Focused, the cursor stays on the entry read: enter or c never takes a newer one.
         table.focus()
+        await pilot.pause()
+        read = table.selected
+        table.sync_content(content([hit(1), hit(2, matched="close it"), hit(4, matched="now")]))
+        await pilot.pause()
+        assert table.selected == read and table.cursor_row == 1
+        # Off the top, the cursor stays on its row as newer ones arrive above it.
         await pilot.press("down")
         kept = table.selected
-        table.sync_content(content([hit(1), hit(2, matched="close it"), hit(3, matched="leave")]))
+        table.sync_content(
+            content(
+                [hit(1), hit(2, matched="close it"), hit(4, matched="now"), hit(3, matched="leave")]
+            )
+        )
         await pilot.pause()
-        assert table.selected == kept and table.cursor_row == 2
+        assert table.selected == kept and table.cursor_row == 3
 
 
 async def test_the_same_rule_on_the_same_words_twice_gives_two_rows() -> None:
