@@ -91,6 +91,25 @@ def test_summary_time_and_whole_record(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     assert ellipsis("abc def", 5) == "abc …" and ellipsis("abc", 5) == "abc"
+    raised = AuditRecord(
+        9,
+        record.time,
+        "alert_raised",
+        "c1",
+        "rules",
+        {
+            "alert_id": "bcea4f1911a1",
+            "rule": "bad-audio",
+            "severity": "high",
+            "title": "Bad audio",
+            "detail": "bad audio for 15 s",
+            "call_offset_ms": 46094,
+        },
+        "",
+        "",
+    )
+    assert summary(raised) == "alert_raised · high · 'Bad audio' · 'bad audio for 15 s'"
+    assert len(summary(record, text_width=120)) > len(summary(record))  # wide: more text
 
 
 class Host(App[None]):
@@ -145,7 +164,7 @@ async def test_screen_opens_on_the_newest_page_and_stays_where_the_user_is(
         assert table.get_row_at(0)[0] == "1002" and table.cursor_row == 0
         # w hides webhook deliveries.
         await pilot.press("w")
-        kinds = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        kinds = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
         assert "webhook_delivery" not in kinds and "final_utterance" in kinds
         # Enter opens the whole record; c copies it.
         table.move_cursor(row=3)
@@ -164,11 +183,33 @@ async def test_screen_opens_on_the_newest_page_and_stays_where_the_user_is(
         await pilot.press("slash", *"kind:subscribe")
 
         def kinds() -> set[object]:
-            return {table.get_row_at(i)[2] for i in range(table.row_count)}
+            return {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
 
         await until(pilot, lambda: kinds() == {"subscribe"}, shown=lambda: str(kinds()))
         await pilot.press("escape")
         assert screen.query_one(Input).value == ""
         await pilot.press("escape")
         assert app.screen is screen and table.has_focus
+    store.close()
+
+
+async def test_at_80_columns_every_cell_ends_inside_the_screen_with_an_ellipsis(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "audit.sqlite3"
+    store = fill(path, 20)
+    store.append("conversation_left_board", {"reason": "ended " * 20}, conversation="c1")
+    store.flush()
+    app = Host(path, tmp_path / "exports")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        table = screen.query_one(DataTable)
+        top = table.get_row_at(0)
+        assert str(top[2]) == "conversation_left…" and str(top[4]).endswith("…")
+        width = screen._summary_width()
+        assert sum(c.get_render_width(table) for c in table.columns.values()) + 2 <= 80
+        for i in range(table.row_count):
+            assert len(str(table.get_row_at(i)[4])) <= width
     store.close()

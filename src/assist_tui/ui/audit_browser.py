@@ -22,7 +22,7 @@ from assist_tui.audit.verify import verify_store
 from assist_tui.config import AuditSettings, ConfigError
 from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.files import private_dir, private_output
-from assist_tui.ui.audit_summary import local_time, record_text, summary
+from assist_tui.ui.audit_summary import ellipsis, local_time, record_text, summary
 from assist_tui.ui.detail_screen import RecordScreen as RecordScreen
 
 DELIVERY = "webhook_delivery"
@@ -55,6 +55,11 @@ class FilterInput(Input):
             self.screen.query_one(DataTable).focus()
 
 
+KIND_WIDTH = 18  # audit kinds longer than this end in an ellipsis (Enter shows the whole)
+# seq, time, kind and call, two columns of padding each, and the scrollbar.
+FIXED_COLUMNS = 8 + 19 + KIND_WIDTH + 8 + 5 * 2 + 2
+
+
 class AuditScreen(Screen[None]):
     """The audit store, newest first. The engine writes it; this screen reads it (``flush``
     asks the engine to commit what it holds first, so the table is current)."""
@@ -66,7 +71,7 @@ class AuditScreen(Screen[None]):
         Binding("g,home", "newest", "Newest"),
         Binding("c", "copy", "Copy record"),
         Binding("v", "verify", "Verify chain"),
-        Binding("x", "export", "Export (jsonl)"),
+        Binding("x", "export", "Export all"),
     ]
     PAGE = 200
 
@@ -101,9 +106,9 @@ class AuditScreen(Screen[None]):
     async def on_mount(self) -> None:
         table = self.query_one(DataTable)
         zone = datetime.now().astimezone().strftime("%Z")
-        for name, width in (("seq", 8), (f"time ({zone})", 19), ("kind", 18), ("call", 8)):
+        for name, width in (("seq", 8), (f"time ({zone})", 19), ("kind", KIND_WIDTH), ("call", 8)):
             table.add_column(name, key=name.split()[0], width=width)
-        table.add_column("summary", key="summary", width=max(20, self.app.size.width - 66))
+        table.add_column("summary", key="summary", width=self._summary_width())
         await self._flush()
         self.load_newest()
         self.set_interval(1.0, self.poll)
@@ -120,13 +125,20 @@ class AuditScreen(Screen[None]):
             excluded.append(DELIVERY)
         return {"kinds": kinds, "exclude_kinds": excluded, "text": text}
 
+    def _summary_width(self) -> int:
+        """What the screen leaves the summary: the fixed columns, their padding and the
+        scrollbar take the rest (a wider column would run off the screen's edge)."""
+        return max(8, self.app.size.width - FIXED_COLUMNS)
+
     def _row(self, record: AuditRecord) -> tuple[object, ...]:
+        width = self._summary_width()
         return (
             str(record.seq),
             local_time(record.time),
-            record.kind,
+            Text(ellipsis(record.kind, KIND_WIDTH), no_wrap=True),
             (record.conversation or "")[:8],
-            Text(summary(record), no_wrap=True, overflow="ellipsis"),
+            # Text, not str: a DataTable reads a str as markup ("[CARD]" would vanish).
+            Text(ellipsis(summary(record, text_width=max(48, width - 24)), width), no_wrap=True),
         )
 
     def load_newest(self) -> None:
@@ -232,8 +244,12 @@ class AuditScreen(Screen[None]):
             self.query_one("#chain", Static).update(Text(f"chain: {exc}", style="bold red"))
             return
         result = await asyncio.to_thread(verify_store, self.store.path, key)
+        checked = datetime.now().astimezone().strftime("%H:%M:%S")
         if result.ok:
-            text = Text(f"chain: intact ({result.records} records)", style="green")
+            text = Text(
+                f"chain: intact ({result.records} records, checked {checked}; v checks again)",
+                style="green",
+            )
         else:
             text = Text(
                 f"chain: BROKEN at record {result.first_bad_seq}: {result.problem}",
@@ -248,4 +264,5 @@ class AuditScreen(Screen[None]):
         await self._flush()
         with private_output(path) as handle:
             count = export(self.store.records(), handle, "jsonl")
-        self.notify(f"exported {count} record(s) to {path}")
+        # Every record, whatever the filter: an export is for the record, not the screen.
+        self.notify(f"exported all {count} record(s) (not only those shown) to {path}")

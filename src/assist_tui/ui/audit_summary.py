@@ -22,9 +22,11 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "rejected_frame": ("reason",),
     "stream_gap": ("reason",),
     "command_refused": ("verb", "queue", "reason"),  # team scoping (bus/team_guard.py)
+    "alert_raised": ("severity", "title", "detail"),
+    "alert_acknowledged": ("rule",),
 }
 _SHORT_KIND = {"final_utterance": "final", "keyword_hit": "hit", "suggestion_pushed": "pushed"}
-_TEXT_FIELDS = {"text", "matched", "snippet", "title"}
+_TEXT_FIELDS = {"text", "matched", "snippet", "title", "detail"}
 
 
 def ellipsis(text: str, width: int) -> str:
@@ -33,20 +35,21 @@ def ellipsis(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"
 
 
-def _value(key: str, value: Any) -> str:
+def _value(key: str, value: Any, text_width: int = 48) -> str:
     if isinstance(value, str) and key in _TEXT_FIELDS:
-        return f"'{ellipsis(value, 48)}'"
+        return f"'{ellipsis(value, text_width)}'"
     if isinstance(value, (dict, list)):
         return ellipsis(json.dumps(value, sort_keys=True), 40)
     return ellipsis(str(value), 40)
 
 
-def summary(record: AuditRecord) -> str:
-    """``final · customer · 'I want a refund…'``: the kind and its telling fields."""
+def summary(record: AuditRecord, *, text_width: int = 48) -> str:
+    """``final · customer · 'I want a refund…'``: the kind and its telling fields (text
+    fields cut at ``text_width``: a wide screen shows more of them)."""
     data = {k: v for k, v in record.data.items() if not k.startswith("_")}
     keys = _FIELDS.get(record.kind) or tuple(data)[:3]
     parts = [_SHORT_KIND.get(record.kind, record.kind)]
-    parts += [_value(k, data[k]) for k in keys if data.get(k) not in (None, "", [], {})]
+    parts += [_value(k, data[k], text_width) for k in keys if data.get(k) not in (None, "", [], {})]
     return " · ".join(parts)
 
 
