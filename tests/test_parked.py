@@ -6,7 +6,7 @@ from typing import Any
 
 from assist_tui.engine import parked
 from assist_tui.engine.conversation import ConversationState
-from assist_tui.model import SubscriptionRejected
+from assist_tui.model import Speaker, SubscriptionRejected, UtteranceUpdate
 
 
 class FakeEngine:
@@ -51,3 +51,27 @@ async def test_resubscribe_continues_the_parked_state_and_the_park_is_bounded() 
         await parked.subscribe(engine, [f"c{i}"])
         await parked.unsubscribe(engine, [f"c{i}"])
     assert len(parked._parked(engine)) == parked.PARKED_LIMIT
+
+
+async def test_a_resubscribed_call_drops_its_stuck_partial_and_marks_the_hole() -> None:
+    engine: Any = FakeEngine()
+    await parked.subscribe(engine, ["a"])
+    state = engine.conversations["a"]
+    said = {"utterance_id": "u1", "conversation_id": "a", "speaker": Speaker.CUSTOMER}
+    final = UtteranceUpdate(text="I got a quote.", is_final=True, confidence=0.9, **said)
+    state.apply(final, final.text, False)
+    unfinished = UtteranceUpdate(
+        **{**said, "utterance_id": "u2", "speaker": Speaker.AGENT},
+        text="I'd hate to",
+        is_final=False,
+        confidence=0.8,
+    )
+    state.apply(unfinished, unfinished.text, False)
+    await parked.unsubscribe(engine, ["a"])
+    await parked.subscribe(engine, ["a"])
+    lines = list(engine.conversations["a"].lines.values())
+    assert [line.utterance_id for line in lines[:1]] == ["u1"]  # the final stays
+    assert "u2" not in engine.conversations["a"].lines  # its final never came: gone
+    assert lines[-1].kind == "gap" and lines[-1].text.startswith("not followed ")
+    assert "(unsubscribed): what was said then is not shown" in lines[-1].text
+    assert engine.conversations["a"].partial_ids() == []

@@ -210,11 +210,16 @@ class ConversationState:
         )
 
     # -- context ----------------------------------------------------------------------------
-    def reset_context(self) -> None:
-        """Clear partials, NLP context and cooldowns (finals and gauges stay)."""
+    def drop_partials(self) -> None:
+        """Remove the lines of utterances still in progress (their finals will not come)."""
         for uid in list(self._partials.values()):
             self.lines.pop(uid, None)
         self._partials.clear()
+        self.version += 1
+
+    def reset_context(self) -> None:
+        """Clear partials, NLP context and cooldowns (finals and gauges stay)."""
+        self.drop_partials()
         self.nlp_context.clear()
         self.cooldowns.clear()
         self.version += 1

@@ -24,6 +24,7 @@ from assist_tui.model import Speaker
 PLACEHOLDER = re.compile(r"\[(CARD|SSN|EMAIL|PHONE|NUMBER)\]")
 CACHE_LINES = 3000  # rendered lines kept: a few conversations' worth
 LABELS = {Speaker.AGENT: "AGENT", Speaker.CUSTOMER: "CUST ", Speaker.UNKNOWN: "  ?  "}
+GAP_LABEL = " GAP "
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -149,7 +150,10 @@ class TranscriptView(ScrollView, can_focus=True):
     def _strips(self, line: Line, width: int) -> list[Strip]:
         speaker = line.speaker.value
         text = Text()
-        text.append(f"{LABELS[line.speaker]} ", self._style(f"transcript--{speaker}"))
+        if line.kind == "gap":  # a hole in what was followed, not a speaker's line
+            text.append(f"{GAP_LABEL} ", self._style("transcript--flag"))
+        else:
+            text.append(f"{LABELS[line.speaker]} ", self._style(f"transcript--{speaker}"))
         body = Text(line.text)
         for start, end, _rule in line.hits:
             body.stylize(self._style("transcript--hit"), start, end)
@@ -177,6 +181,8 @@ class TranscriptView(ScrollView, can_focus=True):
         if flags:  # the tag is one unit: on the last line if it fits whole, else on its own
             tag = Text(f"[{', '.join(flags)}]", self._style("transcript--flag"))
             last = body_lines[-1] if body_lines else Text()
+            if body_lines:
+                last.rstrip()  # a wrapped line keeps its last space: one gap, not two
             if body_lines and last.cell_len + 2 + tag.cell_len <= room:
                 last.append("  ")
                 last.append_text(tag)
