@@ -308,6 +308,9 @@ async def test_ctrl_c_on_embedded_serve_stops_in_order() -> None:
     )  # fmt: skip
     assert process.stdout is not None
     first = (await asyncio.wait_for(process.stdout.readline(), 45)).decode()
+    if not first:  # it ended before starting: say why (its stderr), not just ''
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+        raise AssertionError(f"serve exited {process.returncode}: {err.decode()[-2000:]}")
     assert "(embedded nats-server, loopback only)" in first, first
     url = first.split(" on ", 1)[1].split(" ", 1)[0]
     async with attached(url, "ana") as ana:

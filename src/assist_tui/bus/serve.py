@@ -15,12 +15,17 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
 from nats.aio.client import Client
+from nats.js.errors import KeyNotFoundError, NoKeysError
+from nats.js.kv import KeyValue
 
 from assist_tui.audit.opening import open_store
+from assist_tui.bus import codec
+from assist_tui.bus.codec import EngineStatus
 from assist_tui.bus.commands import CommandResponder
 from assist_tui.bus.connection import bucket, clear_bucket, connect
 from assist_tui.bus.errors import BusUnavailable, ServeError
@@ -40,6 +45,7 @@ from assist_tui.stop_signals import forget_signals, stop_on_signals
 BUS_CHECK_S = 0.5  # how often serve's console checks the NATS connection
 PRESENCE_TTL_S = 30.0  # a dashboard refreshes its presence every few seconds
 ENGINE_STATUS_TTL_S = 30.0  # a dead engine's status leaves the bucket by itself
+LIVE_WITHIN_S = 5.0  # a status newer than this: that engine is serving (it puts one every 1 s)
 EMBEDDED_PORT = 4222  # NATS's usual port: ``--attach nats://HOST:4222`` by habit
 
 
@@ -90,8 +96,18 @@ async def serving(
             engines = await bucket(js, names.engines_bucket, ttl_s=ENGINE_STATUS_TTL_S)
             await bucket(js, names.presence_bucket, ttl_s=PRESENCE_TTL_S)
             if partitions is None:  # the org's only engine: nothing a killed one left stays
+                others = await live_engines(engines, mine=token(engine_id))
+                if others:
+                    raise ServeError(
+                        f"org {names.org} is already served by engine(s) "
+                        f"{', '.join(sorted(others))}: a second `serve` without --shard would "
+                        "clear their board; fix: add --shard to share the org with them, "
+                        "or stop them first"
+                    )
                 for kv in (views, alerts):
                     await clear_bucket(kv)
+        except ServeError:
+            raise
         except Exception as exc:  # e.g. a server without JetStream
             raise ServeError(
                 f"NATS at {redact_url(nats_url)} has no usable JetStream: {exc}"
@@ -171,6 +187,27 @@ async def serving(
         outbox.close()
         with contextlib.suppress(Exception):
             await client.drain()
+
+
+async def live_engines(engines: KeyValue, *, mine: str) -> list[str]:
+    """Other engines whose status is fresh (they put it every second; a killed one's stays
+    in the bucket until its TTL, but goes stale at once)."""
+    try:
+        keys = await engines.keys()
+    except NoKeysError:
+        return []
+    now = datetime.now(timezone.utc)
+    live: list[str] = []
+    for key in keys:
+        if key == mine:
+            continue
+        with contextlib.suppress(KeyNotFoundError):
+            entry = await engines.get(key)
+            if entry.value:
+                status = codec.decode(EngineStatus, entry.value)
+                if (now - status.published_at).total_seconds() < LIVE_WITHIN_S:
+                    live.append(status.engine_id)
+    return live
 
 
 @contextlib.asynccontextmanager
