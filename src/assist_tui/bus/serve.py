@@ -102,7 +102,8 @@ async def serving(
                         f"org {names.org} is already served by engine(s) "
                         f"{', '.join(sorted(others))}: a second `serve` without --shard would "
                         "clear their board; fix: add --shard to share the org with them, "
-                        "or stop them first"
+                        f"or stop them first (one killed just now is gone {LIVE_WITHIN_S:.0f} s "
+                        "after its last status)"
                     )
                 for kv in (views, alerts):
                     await clear_bucket(kv)
