@@ -6,12 +6,24 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+from assist_tui.bus import codec
+from assist_tui.bus.codec import CallView
 from assist_tui.bus.shard_commands import share_of
-from assist_tui.bus.takeover import continue_from
+from assist_tui.bus.subjects import Subjects
+from assist_tui.bus.takeover import ViewsTakeover, continue_from, handover_gap
 from assist_tui.engine.conversation import ConversationState
-from assist_tui.engine.snapshot import content_of
-from assist_tui.model import KeywordHit, Speaker, Suggestion, UtteranceUpdate, utc_now
+from assist_tui.engine.snapshot import content_of, gauges_of, row_of
+from assist_tui.model import (
+    KeywordHit,
+    LiveConversation,
+    Speaker,
+    Suggestion,
+    UtteranceUpdate,
+    utc_now,
+)
 from tests.scripted_engine import CALLS, scripted_engine
 
 
@@ -74,3 +86,38 @@ async def test_only_the_owner_answers_a_call_command(tmp_path: Path) -> None:
     assert share_of(b"{}", owns, engine) == b"{}"  # org-wide: every engine
     assert share_of(b'{"alert_id": "nope"}', owns, engine) is None
     assert share_of(b"not json", owns, engine) == b"not json"  # refused by each, loudly
+
+
+def test_the_hole_of_a_handover_runs_from_the_last_line_heard() -> None:
+    before = ConversationState("c1")
+    said = final("c1", "u1", "Expires oh nine")  # received 5 s ago
+    before.apply(said, said.text, False)
+    now = utc_now()
+    hole = handover_gap("c1", content_of(before), now)
+    assert hole is not None and hole.conversation_ids == ("c1",)
+    assert hole.started_at == said.received_at and hole.ended_at == now
+    assert handover_gap("c1", content_of(ConversationState("c1")), now) is None  # no line yet
+    assert handover_gap("c1", content_of(before), said.received_at) is None  # no time passed
+
+
+async def test_a_taken_over_call_marks_its_hole_for_the_backfill(tmp_path: Path) -> None:
+    engine = await scripted_engine(tmp_path)
+    before = ConversationState("taken-1")
+    said = final("taken-1", "u1", "the code is seven three seven")
+    before.apply(said, said.text, False)
+    view = CallView(row_of(before), gauges_of(before), content_of(before))
+
+    class Views:
+        async def get(self, key: str) -> Any:
+            return SimpleNamespace(value=codec.encode(CallView, view))
+
+    takeover = ViewsTakeover(engine, Views(), Subjects("demo"))  # type: ignore[arg-type]
+    await takeover([LiveConversation(conversation_id="taken-1")])
+    engine.audit.flush()
+    state = engine.conversations["taken-1"]
+    gap = [line for line in state.lines.values() if line.kind == "gap"]
+    assert len(gap) == 1 and "speech in it may be missing" in gap[0].text
+    assert engine.gaps.open["taken-1"][0].started_at == said.received_at
+    kinds = [r.kind for r in engine.audit.records(conversation="taken-1")]
+    assert kinds.count("taken_over") == 1
+    assert any(r.kind == "stream_gap" for r in engine.audit.records())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 import nats.errors
 import nats.js.errors
@@ -23,7 +24,7 @@ from assist_tui.bus.subjects import Subjects
 from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.snapshot import ConversationContent
-from assist_tui.model import LiveConversation, UtteranceUpdate
+from assist_tui.model import LiveConversation, StreamGap, UtteranceUpdate, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,26 @@ def continue_from(state: ConversationState, content: ConversationContent) -> int
     return restored
 
 
+HANDOVER_GAP_AFTER_S = 1.0  # a hole shorter than this is a publishing round, not a gap
+
+
+def handover_gap(
+    conversation_id: str, content: ConversationContent, now: datetime
+) -> StreamGap | None:
+    """The time no engine followed a call taken over: from the last line its previous
+    owner published (a final or a partial) until now; None for a call with no line yet,
+    or a hole too short to matter."""
+    heard = [line.received_at for line in content.lines if line.kind == "utterance"]
+    if not heard:
+        return None
+    since = max(heard)
+    if (now - since).total_seconds() < HANDOVER_GAP_AFTER_S:
+        return None
+    return StreamGap(
+        channel_id=None, started_at=since, ended_at=now, conversation_ids=(conversation_id,)
+    )
+
+
 class ViewsTakeover:
     """``restore`` for ``Shard``: reads each newly followed call's view and continues it."""
 
@@ -76,6 +97,7 @@ class ViewsTakeover:
             cid = call.conversation_id
             view = await self._view(cid, call.queue_id)
             lines = 0
+            hole: StreamGap | None = None
             if view is not None:  # else a call nobody showed yet: it starts here
                 state = self.engine.state(cid)
                 state.queue_id = state.queue_id or view.row.queue_id
@@ -83,12 +105,18 @@ class ViewsTakeover:
                 lines = continue_from(state, view.content)
                 state.version += 1
                 self.continued += 1
+                hole = handover_gap(cid, view.content, utc_now())
             self.engine.audit.append(
                 "taken_over",
                 {"lines": lines, "view": view is not None},
                 conversation=cid,
                 actor="engine",
             )
+            if hole is not None:
+                # Nobody followed the call between its previous owner's last line and
+                # now: marked, and filled from the recorded transcript when the call ends
+                # (phrases heard live are not filled again), as a stream gap is.
+                self.engine.gaps.on_gap(hole)
 
     async def _view(self, conversation_id: str, queue: str | None) -> CallView | None:
         for key in dict.fromkeys(
