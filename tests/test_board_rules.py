@@ -286,3 +286,34 @@ def test_rules_file_errors_name_file_rule_and_key(tmp_path: Path, body: str, nee
         load_alert_rules(path)
     assert str(path) in str(caught.value)
     assert needle in str(caught.value)
+
+
+def test_a_call_taken_over_keeps_its_alerts_and_does_not_fire_them_again(
+    tmp_path: Path,
+) -> None:
+    """Engine A raised the disclosure alert; engine B takes the call over at 60 s: the
+    alert is B's now (acknowledgeable), and no second one is raised."""
+    other = {**DISCLOSURE, "id": "other", "phrases": ["my name is"]}
+    a, _ = stage(tmp_path, DISCLOSURE, other)
+    a.tick(CID, T0 + timedelta(seconds=31), None, False)
+    raised = a.of_call(CID)
+    assert [r.rule_id for r in raised] == ["disclosure", "other"]
+    (tmp_path / "b").mkdir()
+    audit = AuditStore(tmp_path / "b" / "audit.sqlite3")
+    built = [
+        AlertRule.model_validate({"title": "t", "severity": "high", **r})
+        for r in (DISCLOSURE, other)
+    ]
+    b = AlertStage(built, audit)
+    b.continue_call(CID, T0, raised, [])
+    b.tick(CID, T0 + timedelta(seconds=60), None, False)
+    b.tick(CID, T0 + timedelta(seconds=90), None, False, ended=True)
+    assert [x.alert_id for x in b.of_call(CID)] == [x.alert_id for x in raised]  # no new one
+    assert b.acknowledge(raised[0].alert_id, "ana")  # B can take the acknowledgement
+    # A window the finals before the takeover satisfied stays satisfied.
+    (tmp_path / "c").mkdir()
+    c = AlertStage(built, AuditStore(tmp_path / "c" / "audit.sqlite3"))
+    said = [("agent", "Hello, this call is recorded.", T0 + timedelta(seconds=10))]
+    c.continue_call(CID, T0, (), said)
+    c.tick(CID, T0 + timedelta(seconds=40), None, False)
+    assert [x.rule_id for x in c.of_call(CID)] == ["other"]  # only the one never said

@@ -43,6 +43,9 @@ class CallView:
     row: ConversationRow
     gauges: ConversationGauges
     content: ConversationContent
+    # The alerts rules raised on the call: an engine taking it over continues them (the
+    # rules that fired do not fire again; an acknowledgement still reaches them).
+    alerts: tuple[AlertView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,6 +145,8 @@ class ViewPublisher:
             + codec.encode(ConversationGauges, gauges)
             + b',"content":'
             + cached[1]
+            + b',"alerts":'
+            + codec.encode(tuple[AlertView, ...], engine.board.alerts.of_call(cid))
             + b"}"
         )
 

@@ -103,6 +103,15 @@ class ViewsTakeover:
                 state.queue_id = state.queue_id or view.row.queue_id
                 state.agent_name = state.agent_name or view.row.agent_name
                 lines = continue_from(state, view.content)
+                said = [
+                    (line.speaker.value, line.text, line.received_at)
+                    for line in view.content.lines
+                    if line.is_final and line.kind == "utterance"
+                ]
+                board = self.engine.board
+                if view.row.started_at is not None:
+                    board.on_started(cid, view.row.started_at)
+                board.alerts.continue_call(cid, view.row.started_at, view.alerts, said)
                 state.version += 1
                 self.continued += 1
                 hole = handover_gap(cid, view.content, utc_now())

@@ -78,6 +78,40 @@ class AlertStage:
     def forget(self, conversation_id: str) -> None:
         self.calls.pop(conversation_id, None)
 
+    def of_call(self, conversation_id: str) -> tuple[AlertView, ...]:
+        """The alerts raised on one call (kept ones, open or acknowledged), oldest first."""
+        return tuple(a for a in self.alerts.values() if a.conversation_id == conversation_id)
+
+    def continue_call(
+        self,
+        conversation_id: str,
+        started_at: datetime | None,
+        raised: tuple[AlertView, ...],
+        said: list[tuple[str, str, datetime]],
+    ) -> None:
+        """A call taken over from another engine: its alerts are this stage's now, the
+        rules that fired are not fired again, and a from-the-start window already
+        satisfied by what was said (``said``: speaker, text and time of its finals) stays so."""
+        call = self.call(conversation_id, started_at)
+        for speaker, text, at in said:
+            for rule in self.rules:
+                if rule.kind == "not_said" and rule.id in call.windows:
+                    self._not_said(call, rule, speaker, text, at)
+        kinds = {rule.id: rule.kind for rule in self.rules}
+        for alert in raised:
+            if alert.alert_id not in self.alerts:
+                self.alerts[alert.alert_id] = alert
+            if alert.open:
+                call.open_alerts[alert.alert_id] = alert
+            call.fired_at[alert.rule_id] = alert.raised_at
+            kind = kinds.get(alert.rule_id)
+            if kind == "not_said":
+                call.windows.pop(alert.rule_id, None)  # it closed and was raised
+            elif kind is not None and kind != "said":
+                call.latched.add(alert.rule_id)  # again only after the condition clears
+        while len(self.alerts) > MAX_ALERTS:
+            self.alerts.popitem(last=False)
+
     # -- events -----------------------------------------------------------------------------
     def on_final(
         self,
