@@ -120,4 +120,7 @@ async def test_a_taken_over_call_marks_its_hole_for_the_backfill(tmp_path: Path)
     assert engine.gaps.open["taken-1"][0].started_at == said.received_at
     kinds = [r.kind for r in engine.audit.records(conversation="taken-1")]
     assert kinds.count("taken_over") == 1
+    # The call's analytics go on from its finals (they read as a new call's before).
+    assert engine.board.sentiment.calls["taken-1"].turns  # scored
+    assert "taken-1" in engine.board.talk.calls
     assert any(r.kind == "stream_gap" for r in engine.audit.records())

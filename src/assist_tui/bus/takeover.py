@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 import nats.errors
@@ -29,8 +30,13 @@ from assist_tui.model import LiveConversation, StreamGap, UtteranceUpdate, utc_n
 log = logging.getLogger(__name__)
 
 
-def continue_from(state: ConversationState, content: ConversationContent) -> int:
-    """Give ``state`` the finals, hits and suggestions of ``content``; return the lines."""
+def continue_from(
+    state: ConversationState,
+    content: ConversationContent,
+    on_final: Callable[[UtteranceUpdate, str], None] | None = None,
+) -> int:
+    """Give ``state`` the finals, hits and suggestions of ``content``; return the lines.
+    ``on_final`` is told of each final restored (the call's analytics go on from them)."""
     restored = 0
     for line in content.lines:
         if not line.is_final or line.kind != "utterance":
@@ -51,6 +57,8 @@ def continue_from(state: ConversationState, content: ConversationContent) -> int
             continue
         if state.apply(update, line.text, line.redacted).new_final:
             restored += 1
+            if on_final is not None:
+                on_final(update, line.text)
     known = {(h.utterance_id, h.rule_id) for h in state.hits}
     now = time.monotonic()
     for hit in content.hits:
@@ -102,7 +110,7 @@ class ViewsTakeover:
                 state = self.engine.state(cid)
                 state.queue_id = state.queue_id or view.row.queue_id
                 state.agent_name = state.agent_name or view.row.agent_name
-                lines = continue_from(state, view.content)
+                lines = continue_from(state, view.content, self._analytics)
                 said = [
                     (line.speaker.value, line.text, line.received_at)
                     for line in view.content.lines
@@ -126,6 +134,15 @@ class ViewsTakeover:
                 # now: marked, and filled from the recorded transcript when the call ends
                 # (phrases heard live are not filled again), as a stream gap is.
                 self.engine.gaps.on_gap(hole)
+
+    def _analytics(self, update: UtteranceUpdate, text: str) -> None:
+        """Sentiment and talk time go on from the finals before the takeover (the rules
+        do not run again on them: their alerts come with the view)."""
+        board, guard = self.engine.board, self.engine.guard
+        with guard.stage("sentiment", update):
+            board.sentiment.on_final(update, text)
+        with guard.stage("talk", update):
+            board.talk.on_final(update)
 
     async def _view(self, conversation_id: str, queue: str | None) -> CallView | None:
         for key in dict.fromkeys(
