@@ -27,6 +27,7 @@ from assist_tui.bus.presence import Presence
 from assist_tui.bus.scope import Scope
 from assist_tui.bus.scoped_watch import watch_filters
 from assist_tui.bus.subjects import Subjects, token
+from assist_tui.cancelling import cancel_and_wait
 from assist_tui.engine.board_types import AlertView
 from assist_tui.engine.link import EngineCommandError, EngineStopped
 from assist_tui.engine.snapshot import ConversationRow, EngineView
@@ -180,11 +181,7 @@ class NatsLink(AttachCommands):
         if self.presence is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.presence.leave(), 2)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)  # nats-py may swallow a first cancel
         client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(Exception):

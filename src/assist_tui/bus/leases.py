@@ -23,6 +23,7 @@ from nats.js.client import JetStreamContext
 from nats.js.kv import KeyValue
 
 from assist_tui.bus.lease_book import LeaseBook, engine_key, lease_key
+from assist_tui.cancelling import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,7 @@ class LeaseKeeper:
                     await self._report()
                 await asyncio.sleep(self.times.tick_s)
         finally:
-            watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watching
+            await cancel_and_wait([watching])
             with contextlib.suppress(*_FAILURES):
                 await watcher.stop()  # type: ignore[no-untyped-call]
 

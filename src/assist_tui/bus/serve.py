@@ -34,6 +34,7 @@ from assist_tui.bus.scope import ScopeError
 from assist_tui.bus.server import LocalNatsServer, NatsServerMissing
 from assist_tui.bus.subjects import Subjects, token
 from assist_tui.bus.team_guard import guard_for
+from assist_tui.cancelling import cancel_and_wait
 from assist_tui.config import Settings, data_dir, store_paths
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.genesys.urls import redact_url, without_login
@@ -173,10 +174,10 @@ async def serving(
                 if sharding is not None:  # hand every partition over at once
                     await sharding.stop()
                 await responder.stop()
-                publishing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await publishing
-                runner.cancel()  # the engine flushes its audit and outbox as it stops
+                await cancel_and_wait([publishing])  # nats-py may swallow a first cancel
+                # Cancelled once only: the engine flushes its audit and outbox as it stops,
+                # and a second cancel would cut that short.
+                runner.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
                 if frames is not None:

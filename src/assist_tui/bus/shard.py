@@ -9,7 +9,6 @@ release it lets go of those calls without ending them (the next owner continues 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import uuid
@@ -26,6 +25,7 @@ from assist_tui.bus.partition import DEFAULT_PARTITIONS, check_partitions, parti
 from assist_tui.bus.shard_commands import share_of
 from assist_tui.bus.subjects import Subjects, token
 from assist_tui.bus.takeover import ViewsTakeover
+from assist_tui.cancelling import cancel_and_wait
 from assist_tui.engine import action_gate
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.genesys.discovery import transcription_topic
@@ -187,11 +187,7 @@ class Sharding:
 
     async def stop(self, *, graceful: bool = True) -> None:
         """Stop; a graceful stop hands every partition over at once."""
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self.tasks)  # nats-py may swallow a first cancel
         if graceful:
             await self.keeper.release_all()
 

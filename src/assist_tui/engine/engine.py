@@ -13,7 +13,6 @@ between other work, so no key press waits on spaCy.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from assist_tui.audit.store import AuditStore
+from assist_tui.cancelling import cancel_and_wait
 from assist_tui.config import Settings
 from assist_tui.engine import gc_policy
 from assist_tui.engine.action_gate import ActionGate, OrderedFinals
@@ -198,11 +198,8 @@ class AssistEngine:
                     await self.gaps.stop()
                     await self.starts.aclose()
                     await self.queue_names.aclose()
-                    for task in [*tasks, *self._background]:
-                        task.cancel()
-                    for task in [*tasks, *self._background]:
-                        with contextlib.suppress(asyncio.CancelledError, Exception):
-                            await task
+                    # Again if one goes on: a stage in a NATS publish may swallow its cancel.
+                    await cancel_and_wait([*tasks, *self._background])
         finally:
             self.release_held()  # nothing held is lost on shutdown
             if self.once_finals is not None:
