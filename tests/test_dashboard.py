@@ -207,7 +207,7 @@ async def test_audit_screen_verifies_and_exports(tmp_path: Path) -> None:
         # (their unsubscribe records).
         await pilot.press("slash", *"kind:subscribe")
         await pilot.pause(0.3)
-        kinds = {table.get_row_at(i)[2] for i in range(table.row_count)}  # type: ignore[attr-defined]
+        kinds = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}  # type: ignore[attr-defined]
         assert kinds == {"subscribe"}
         table.focus()
         await pilot.press("x")

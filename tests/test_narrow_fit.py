@@ -56,6 +56,12 @@ async def test_transcript_keeps_a_useful_width_at_60_columns(tmp_path: Path) -> 
         assert app.query_one(TranscriptView).size.width >= 30
         await pilot.resize_terminal(140, 40)
         await until(pilot, lambda: not app.has_class("tiny") and app.query_one("#right").display)
+        # Every width in between keeps 30 columns of transcript (100: 25 before).
+        for width in (80, 90, 100, 110, 119, 120, 130):
+            await pilot.resize_terminal(width, 30)
+            await pilot.pause(0.2)
+            assert app.query_one(TranscriptView).size.width >= 30, width
+        assert not app.has_class("medium")  # 130: the board's full room again
 
 
 async def test_a_hit_keeps_the_space_after_it_at_every_wrap() -> None:

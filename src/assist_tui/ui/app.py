@@ -37,6 +37,7 @@ from assist_tui.ui.footer import DashboardFooter
 from assist_tui.ui.help_screen import HelpScreen, bound_keys, palette_commands
 from assist_tui.ui.notices import NoticeLog, NoticesScreen
 from assist_tui.ui.panes import (
+    MEDIUM_WIDTH,
     NARROW_WIDTH,
     TINY_WIDTH,
     ConversationTable,
@@ -181,6 +182,7 @@ class AssistApp(App[None]):
         # The event's size: this handler runs before App's own updates ``self.size``, so
         # reading that kept the previous width (narrow stayed narrow after growing again).
         self.set_class(event.size.width < NARROW_WIDTH, "narrow")
+        self.set_class(NARROW_WIDTH <= event.size.width < MEDIUM_WIDTH, "medium")
         self.set_class(event.size.width < TINY_WIDTH, "tiny")  # side panes go: see app.tcss
 
     async def _run_engine(self) -> None:
