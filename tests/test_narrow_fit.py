@@ -9,8 +9,10 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets._footer import FooterKey
 
+from assist_tui.ui.alerts_pane import AlertsPane
 from assist_tui.ui.app import AssistApp
 from assist_tui.ui.footer import MAIN_ACTIONS, PRIORITY
+from assist_tui.ui.panes import HitsTable
 from assist_tui.ui.pick_list import PickList
 from assist_tui.ui.transcript import TranscriptView
 
@@ -116,3 +118,19 @@ async def test_c_in_the_transcript_copies_the_visible_lines(tmp_path: Path) -> N
         await pilot.pause()
         assert copied == [view.visible_text()]
         assert copied[0].startswith("AGENT ") and "CUST " in copied[0]
+
+
+async def test_the_focused_panes_keys_lead_the_footer(tmp_path: Path) -> None:
+    engine = await scripted_engine(tmp_path)
+    app = AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        app.query_one(HitsTable).focus()
+        await until(pilot, lambda: {"open_entry", "copy_entry"} <= actions(app))
+        app.query_one(AlertsPane).focus()
+        await until(pilot, lambda: {"acknowledge", "open_alert"} <= actions(app))
+        assert "open_entry" not in actions(app)  # only the focused pane's
+
+
+def actions(app: AssistApp) -> set[str]:
+    return {key.action for key in footer_keys(app)}

@@ -32,7 +32,7 @@ class AlertsPane(KeyedList):
         Column("ack", 8, keep=3),
     )
     BINDINGS = [
-        Binding("enter", "open_alert", "Jump to", show=False),
+        Binding("enter", "open_alert", "Jump to"),
         Binding("a", "acknowledge", "Acknowledge", id="acknowledge"),
     ]
 

@@ -26,6 +26,9 @@ PRIORITY = (
     "pause_all",
     "theme",
 )
+# The focused pane's own keys (shown only while it has focus) come before all of those:
+# they are what the supervisor is about to press.
+FOCUSED_FIRST = ("acknowledge", "open_alert", "open_entry", "copy_entry", "copy")
 PALETTE_ROOM = 14  # the "^p palette" entry at the right
 MAIN_ACTIONS = frozenset(PRIORITY[:7])  # what 80 columns show
 
@@ -48,9 +51,9 @@ class DashboardFooter(Footer):
         def need(key: FooterKey) -> int:
             return len(key.key_display) + len(key.description) + pad
 
-        rank = {action: i for i, action in enumerate(PRIORITY)}
+        rank = {action: i for i, action in enumerate((*FOCUSED_FIRST, *PRIORITY))}
         kept = set(keys)
-        for key in sorted(keys, key=lambda k: -rank.get(k.action, len(PRIORITY))):
+        for key in sorted(keys, key=lambda k: -rank.get(k.action, len(rank))):
             if sum(need(k) for k in kept) + PALETTE_ROOM <= self.room:
                 break
             kept.discard(key)

@@ -184,8 +184,8 @@ class HitsTable(KeyedList):
     OUTCOME = {"delivered": "green", "failed": "red", "conversation inactive": "yellow"}
 
     BINDINGS = [
-        Binding("enter", "open_entry", "Open whole", show=False),
-        Binding("c", "copy_entry", "Copy", show=False),
+        Binding("enter", "open_entry", "Open whole"),
+        Binding("c", "copy_entry", "Copy"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

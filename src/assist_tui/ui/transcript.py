@@ -33,7 +33,7 @@ class TranscriptView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TranscriptView { background: $surface; }
     """
-    BINDINGS = [Binding("c", "copy", "Copy", show=False)]
+    BINDINGS = [Binding("c", "copy", "Copy")]
     COMPONENT_CLASSES = {
         "transcript--agent",
         "transcript--customer",
