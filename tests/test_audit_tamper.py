@@ -265,3 +265,19 @@ def test_a_corrupt_store_is_named_when_opened_or_exported(tmp_path: Path) -> Non
     )  # fmt: skip
     assert result.returncode == 2 and "SQLite cannot read it" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_keyed_store_is_never_given_a_new_key(tmp_path: Path) -> None:
+    """A config elsewhere (its own audit.key not made yet) on the store another config keyed:
+    refused with what to do, and no stray key is made beside it."""
+    from assist_tui.config import ConfigError
+
+    path = tmp_path / "audit.sqlite3"
+    first = AuditSettings(key_file=tmp_path / "home" / "audit.key")
+    (tmp_path / "home").mkdir()
+    open_store(path, first).close()
+    stray = tmp_path / "elsewhere" / "audit.key"
+    with pytest.raises(ConfigError, match=r"is keyed \(key id \w+\) and there is no audit.key"):
+        open_store(path, AuditSettings(key_file=stray))
+    assert not stray.exists()
+    open_store(path, first).close()  # the key it was written with still opens it

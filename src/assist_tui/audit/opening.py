@@ -7,6 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from assist_tui.audit.chain import read_meta
 from assist_tui.audit.keys import default_key_path, load_key, load_or_create_key
 from assist_tui.audit.store import AuditStore
 from assist_tui.config import AuditSettings, ConfigError, config_path
@@ -18,8 +19,17 @@ def key_path(audit: AuditSettings) -> Path:
 
 
 def open_store(path: Path, audit: AuditSettings) -> AuditStore:
-    """The engine's writer: keyed (the key made now if there is none yet)."""
-    key = load_or_create_key(key_path(audit)) if audit.keyed else None
+    """The engine's writer: keyed (the key made now if there is none yet, unless the store
+    was keyed already: a new key could never open it, so it is not made)."""
+    where = key_path(audit)
+    if audit.keyed and not where.exists() and (written := _key_id_of(path)) is not None:
+        raise ConfigError(
+            f"the audit store {path} is keyed (key id {written}) and there is no audit.key "
+            f"at {where}; fix: set [audit] key_file to the audit.key it was written with "
+            f"(beside the config file it was first run with), or set [audit] path to start "
+            f"a new store"
+        )
+    key = load_or_create_key(where) if audit.keyed else None
     try:
         return AuditStore(
             path,
@@ -38,3 +48,19 @@ def open_store(path: Path, audit: AuditSettings) -> AuditStore:
 def verify_key(audit: AuditSettings) -> bytes | None:
     """The key for checking, never created: a missing key is the verifier's finding."""
     return load_key(key_path(audit))
+
+
+def _key_id_of(path: Path) -> str | None:
+    """The key id a store's chain is keyed with (None: no store, or not keyed)."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return read_meta(conn).get("key_id")
+    except sqlite3.Error:
+        return None  # a damaged store: opening it says so
+    finally:
+        conn.close()
