@@ -385,3 +385,22 @@ async def test_a_gzip_recording_still_open_plays_what_was_flushed(tmp_path: Path
     finally:
         recorder.close()
     assert list(Recording(tmp_path / "rec").events()) == items
+
+
+async def test_a_start_learned_by_lookup_is_recorded_for_the_replays_board(
+    tmp_path: Path,
+) -> None:
+    """A call followed before its start was known: the start the REST lookup gives the
+    live board is recorded too, so a replay's call time and rule windows run from it."""
+    from tests.scripted_engine import CALLS, scripted_engine
+
+    engine = await scripted_engine(tmp_path)
+    told: list[StreamEvent] = []
+    engine.tap.sinks.append(lambda event, at: told.append(event))
+    cid = next(iter(CALLS))
+    engine.board.started_at.pop(cid, None)
+    engine.board.on_looked_up(cid, T0)
+    assert engine.board.started_at[cid] == T0
+    [started] = told
+    assert isinstance(started, ConversationStarted)
+    assert (started.conversation_id, started.started_at) == (cid, T0)

@@ -66,6 +66,13 @@ class EventTap:
         known = known or LiveConversation(conversation_id=conversation_id)
         self._tell(ConversationStarted(**known.model_dump()))
 
+    def looked_up(self, conversation_id: str, started_at: datetime) -> None:
+        """A call's real start learned by a REST lookup after it was followed: told as a
+        start, so a replay's board runs the call's time and its rules' windows (a recording
+        disclosure not said within 30 s of the start) from it, as the live board did."""
+        if self.sinks:
+            self._tell(ConversationStarted(conversation_id=conversation_id, started_at=started_at))
+
     def _remember(self, conversation_id: str) -> None:
         self._started[conversation_id] = None
         if len(self._started) > STARTS_REMEMBERED:

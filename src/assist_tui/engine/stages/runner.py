@@ -66,6 +66,7 @@ class BoardStages:
         state = self.engine.conversations.get(conversation_id)
         if state is not None:
             self.on_started(conversation_id, started_at)
+            self.engine.tap.looked_up(conversation_id, started_at)  # a replay learns it too
             state.version += 1
 
     def on_ended(self, state: ConversationState) -> None:
