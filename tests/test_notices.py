@@ -75,7 +75,7 @@ def test_status_bar_gives_up_prose_before_the_counts_at_every_width() -> None:
     label = "DEMO http://127.0.0.1:34429"
     badge = "notices 2, 1 new (n)"
     wide = status_text(view, label, badge, width=220).plain
-    assert "heartbeat 0 s ago" in wide and "assist-tui" in wide and "127.0.0.1" in wide
+    assert "heard 0 s ago" in wide and "assist-tui" in wide and "127.0.0.1" in wide
     for width in (160, 140, 120, 100, 90, 80):
         line = status_text(view, label, badge, width=width)
         assert line.cell_len <= width, (width, line.plain)
@@ -83,7 +83,7 @@ def test_status_bar_gives_up_prose_before_the_counts_at_every_width() -> None:
             assert part in line.plain, (width, part, line.plain)
     # What goes first is the least needed: at 160 only the heartbeat's age and the name.
     at_160 = status_text(view, label, badge, width=160).plain
-    assert "127.0.0.1" in at_160 and "heartbeat" not in at_160 and "assist-tui" not in at_160
+    assert "127.0.0.1" in at_160 and "heard" not in at_160 and "assist-tui" not in at_160
     # Too narrow for everything: the most compact form, cut at the end by the widget.
     tight = status_text(view, label, badge, width=40).plain
     assert tight.startswith(" DEMO  ● connected 4.2 ev/s reconn 12 rej 3 gaps 4 ⏸ 2 notices")

@@ -137,13 +137,14 @@ def _state_parts(view: EngineView, level: int) -> list[Text]:
     short = level >= 4
     health = view.health
     if health is None or health.state is StreamState.CONNECTING:
-        state = Text("○ connecting", "yellow")
+        why = _why_short(health.detail) if health is not None else ""
+        state = Text(f"○ connecting ({why})" if why and level < 4 else "○ connecting", "yellow")
     elif health.state is StreamState.CONNECTED:
         state = Text("● connected", "green")
         age = view.heartbeat_age_s
         if age is not None and level < 1:
-            alive = "heartbeat" if view.source == "notifications" else "last frame"
-            state.append(f" ({alive} {age:.0f} s ago)", "dim")
+            # Any sign of life counts (a heartbeat, an event, a pong), not only heartbeats.
+            state.append(f" (heard {age:.0f} s ago)", "dim")
     elif health.state is StreamState.RECONNECTING:
         wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
         why = _why_short(health.detail)
