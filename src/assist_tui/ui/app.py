@@ -517,7 +517,7 @@ class AssistApp(App[None]):
                 if line.is_final:
                     stamp = line.received_at.astimezone().strftime("%H:%M:%S")
                     out.write(f"{stamp} {line.speaker.value:<8} {line.text}\n")
-        self.notify(f"transcript saved to {path}")
+        self.notify(f"transcript saved: {Path(path).name} in {Path(path).parent}")
 
     def action_filter(self) -> None:
         box = self.query_one("#conv-filter", Input)
@@ -580,7 +580,7 @@ class AssistApp(App[None]):
         private_dir(self.export_dir)
         path = self.save_screenshot(path=str(self.export_dir))
         private_file(Path(path))
-        self.notify(f"screenshot saved to {path}")
+        self.notify(f"screenshot saved: {Path(path).name} in {Path(path).parent}")
 
     # -- the panes' actions, for the command palette (help_screen.PANE_ACTIONS) -----------
     def action_acknowledge_alert(self) -> None:

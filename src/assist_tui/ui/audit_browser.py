@@ -265,4 +265,7 @@ class AuditScreen(Screen[None]):
         with private_output(path) as handle:
             count = export(self.store.records(), handle, "jsonl")
         # Every record, whatever the filter: an export is for the record, not the screen.
-        self.notify(f"exported all {count} record(s) (not only those shown) to {path}")
+        # The file's name apart from its directory: a toast folds a long word mid-token.
+        self.notify(
+            f"exported all {count} record(s) (not only those shown): {path.name} in {path.parent}"
+        )
