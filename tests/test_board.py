@@ -262,3 +262,31 @@ async def test_the_palette_acknowledges_and_jumps_as_the_alerts_pane_keys_do(
         await until(pilot, lambda: table.selected == HANNAH)
         await titles["Jump to the alert's moment"].callback()  # ...the alert's comes back
         await until(pilot, lambda: table.selected == OWEN)
+
+
+async def test_a_reopened_call_has_its_sentiment_talk_audio_and_alerts_back(
+    tmp_path: Path,
+) -> None:
+    from assist_tui.engine.snapshot import row_of
+    from tests.scripted_engine import CALLS, scripted_engine
+
+    engine = await scripted_engine(tmp_path)
+    engine.audit.flush()  # the finals a reopen reads back
+    cid = next(iter(CALLS))
+    board = engine.board
+    state = engine.conversations[cid]
+    board.alerts.raise_alert(cid, board.alerts.rules[0], "raised by the test", None, NOW)
+    before = row_of(state, board)
+    assert before.analytics is not None and before.analytics.sentiment is not None
+    assert before.open_alerts >= 1
+    state.ended_at = NOW
+    board.leave(state)
+    assert cid not in engine.conversations
+    engine.reopen(cid)
+    after = row_of(engine.conversations[cid], board)
+    assert after.analytics is not None
+    assert after.analytics.sentiment == before.analytics.sentiment
+    assert after.analytics.talk_ms == before.analytics.talk_ms
+    assert after.status == before.status and after.open_alerts == before.open_alerts
+    board.tick(NOW + timedelta(seconds=1))  # its windows closed when it ended: none again
+    assert row_of(engine.conversations[cid], board).open_alerts == before.open_alerts

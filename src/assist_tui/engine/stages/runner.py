@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 from assist_tui.engine.alert_rules import load_alert_rules
 from assist_tui.engine.board_types import CallAnalytics
+from assist_tui.engine.quality import QualityVerdict
 from assist_tui.engine.stages.alerts import AlertStage
-from assist_tui.engine.stages.sentiment import SentimentStage
-from assist_tui.engine.stages.talk import TalkStage
+from assist_tui.engine.stages.sentiment import CallSentiment, SentimentStage
+from assist_tui.engine.stages.talk import CallTalk, TalkStage
 from assist_tui.model import AudioStatus, PlatformSentiment, UtteranceUpdate, utc_now
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class BoardStages:
         self.started_at: dict[str, datetime] = {}
         self.linger_from: dict[str, datetime] = {}  # reopened calls linger from then
         self.ended: OrderedDict[str, ConversationRow] = OrderedDict()  # oldest first
+        self.kept_analytics: dict[str, tuple[CallSentiment | None, CallTalk | None]] = {}
         self.clock: Callable[[], datetime] = utc_now  # a replay's is the recording's (replay.py)
 
     # -- events -----------------------------------------------------------------------------
@@ -102,8 +104,11 @@ class BoardStages:
         cid = state.conversation_id
         self.ended[cid] = row_of(state, self)
         self.ended.move_to_end(cid)
+        # Its sentiment and talk time, for a reopen (the audit holds neither whole).
+        self.kept_analytics[cid] = (self.sentiment.calls.get(cid), self.talk.calls.get(cid))
         while len(self.ended) > MAX_ENDED:
-            self.ended.popitem(last=False)
+            gone, _ = self.ended.popitem(last=False)
+            self.kept_analytics.pop(gone, None)
         self.engine.release_held(cid)
         self.engine.conversations.pop(cid, None)
         self.forget(cid)
@@ -133,15 +138,46 @@ class BoardStages:
         state.first_seen = row.first_seen
         restore_lines(self.engine.audit, [state], timedelta(days=2))
         state.ended_at = row.ended_at or utc_now()
+        state.verdict = QualityVerdict(row.status, ())  # the audio as it last was
         state.version += 1
         if row.started_at is not None:
             self.started_at[conversation_id] = row.started_at
+        self._analytics_again(state, row)
         self.linger_from[conversation_id] = utc_now()
         del self.ended[conversation_id]
         self.engine.audit.append(
             "conversation_reopened", {}, conversation=conversation_id, actor=actor
         )
         return state
+
+    def _analytics_again(self, state: ConversationState, row: ConversationRow) -> None:
+        """A reopened call's sentiment and talk time as they were when it left (kept for
+        the last ended calls; else its sentiment from its finals), and its alerts (still in
+        the book) counted on its row again."""
+        cid = state.conversation_id
+        felt, talk = self.kept_analytics.pop(cid, (None, None))
+        if felt is not None:
+            self.sentiment.calls[cid] = felt
+        if talk is not None:
+            self.talk.calls[cid] = talk
+        for line in list(state.lines.values()) if felt is None else []:
+            if not line.is_final or line.kind != "utterance":
+                continue
+            update = UtteranceUpdate(
+                conversation_id=cid,
+                utterance_id=line.utterance_id,
+                speaker=line.speaker,
+                text=line.text,
+                confidence=line.confidence,
+                is_final=True,
+                offset_ms=line.offset_ms,
+                duration_ms=line.duration_ms,
+                received_at=line.received_at,
+            )
+            with self.engine.guard.stage("sentiment", update):
+                self.sentiment.on_final(update, line.text)
+        self.alerts.continue_call(cid, row.started_at, self.alerts.of_call(cid), [])
+        self.alerts.calls[cid].windows.clear()  # it ended: every window closed then
 
     # -- the view -------------------------------------------------------------------------------
     def analytics(self, state: ConversationState, now: datetime | None = None) -> CallAnalytics:
