@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from assist_tui.engine.restore import restore_lines
+from assist_tui.engine.restore import restore_alerts, restore_lines
 from assist_tui.sinks.webhook import WebhookDeliverer
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ async def start_stages(
     restored = [engine.state(cid) for cid in engine.follower.following]
     lookback = timedelta(hours=engine.settings.discovery.lookback_hours)
     engine.guard.call("restore", restore_lines, engine.audit, restored, lookback, default=0)
+    engine.guard.call(
+        "restore", restore_alerts, engine.audit, engine.board.alerts, restored, lookback, default=0
+    )
     tasks += [
         asyncio.create_task(engine._consume(stream), name="engine-consume"),
         asyncio.create_task(engine._nlp_worker(), name="engine-nlp"),
