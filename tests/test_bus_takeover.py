@@ -3,6 +3,7 @@ and with several engines only the owner of a call answers a command about it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -124,3 +125,51 @@ async def test_a_taken_over_call_marks_its_hole_for_the_backfill(tmp_path: Path)
     assert engine.board.sentiment.calls["taken-1"].turns  # scored
     assert "taken-1" in engine.board.talk.calls
     assert any(r.kind == "stream_gap" for r in engine.audit.records())
+
+
+async def test_the_view_of_a_call_that_ended_unfollowed_is_swept(tmp_path: Path) -> None:
+    """NATS away (or an engine killed) while a call ended: its view said 'live' on every
+    board for good. The engine that holds its partition removes it; nothing else."""
+    from datetime import timedelta as td
+
+    from assist_tui.bus.partition import partition_of
+
+    engine = await scripted_engine(tmp_path)
+    followed = next(iter(CALLS))
+
+    def view_of(cid: str, *, ended: bool = False, leaves_in_s: float = 0) -> bytes:
+        state = ConversationState(cid)
+        row = row_of(state)
+        if ended:
+            now = utc_now()
+            row = dataclasses.replace(row, ended_at=now, leaves_at=now + td(seconds=leaves_in_s))
+        return codec.encode(CallView, CallView(row, gauges_of(state), content_of(state)))
+
+    names = Subjects("demo")
+    stored = {
+        names.key(None, "gone-live"): view_of("gone-live"),  # says live, is not: swept
+        names.key(None, "lingering"): view_of("lingering", ended=True, leaves_in_s=60),
+        names.key(None, "left"): view_of("left", ended=True, leaves_in_s=-1),  # swept
+        names.key(None, "still-live"): view_of("still-live"),  # live on the platform
+        names.key(None, followed): view_of(followed),  # followed here
+    }
+
+    class Views:
+        async def keys(self) -> list[str]:
+            return list(stored)
+
+        async def get(self, key: str) -> Any:
+            return SimpleNamespace(value=stored[key])
+
+        async def delete(self, key: str) -> None:
+            del stored[key]
+
+    takeover = ViewsTakeover(engine, Views(), names, partitions=1)  # type: ignore[arg-type]
+    assert partition_of("gone-live", 1) == 0
+    await takeover.sweep({0}, {"still-live"})
+    assert sorted(k.rsplit(".", 1)[-1] for k in stored) == sorted(
+        ["lingering", "still-live", followed]
+    )
+    assert takeover.swept == 2
+    await takeover.sweep(set(), set())  # partitions not held: nothing is touched
+    assert len(stored) == 3

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Restore = Callable[[list[LiveConversation]], Awaitable[None]]  # calls taken: their transcript
+# Views of calls in these partitions that are not live (these ids are) nor followed: gone.
+Sweep = Callable[[set[int], set[str]], Awaitable[None]]
 
 
 def new_engine_id() -> str:
@@ -65,9 +67,11 @@ class Shard:
         partitions: int,
         *,
         restore: Restore | None = None,
+        sweep: Sweep | None = None,
         on_let_go: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.sweep = sweep
         self.partitions = partitions
         self.restore = restore
         # Told of each call handed over (the publisher keeps its view for the next owner).
@@ -140,6 +144,10 @@ class Shard:
             ]
             if restored:
                 await self.restore(restored)
+            if self.sweep is not None:
+                # A call that ended while no engine followed it (NATS away, an engine
+                # killed) left a view saying it is live: nobody else would remove it.
+                await self.sweep(target, {c.conversation_id for c in live})
         self.ready = target & self.held  # (a partition lost meanwhile stays out)
         await follower.rediscover()  # subscribe the live calls of the partitions claimed
         coming = [c for c in follower.following if c not in before]
@@ -199,6 +207,7 @@ async def attach_sharding(
     settings: ShardSettings,
     *,
     restore: Restore | None = None,
+    sweep: Sweep | None = None,
     on_let_go: Callable[[str], None] | None = None,
 ) -> Sharding:
     """Make ``engine`` one of several: call before ``engine.run()``; the returned tasks
@@ -206,7 +215,7 @@ async def attach_sharding(
     js = client.jetstream()
     leases = await leases_bucket(js, names.leases_bucket, settings.times)
     done = await done_bucket(js, names.done_bucket)
-    shard = Shard(engine, settings.partitions, restore=restore, on_let_go=on_let_go)
+    shard = Shard(engine, settings.partitions, restore=restore, sweep=sweep, on_let_go=on_let_go)
     keeper = LeaseKeeper(
         leases, settings.engine_id, settings.partitions, shard.on_change, times=settings.times
     )
@@ -237,12 +246,14 @@ async def shard_serve(
     responder: CommandResponder,
 ) -> Sharding:
     """``serve --shard``: this serving engine is one of several (bus/serve.py)."""
+    takeover = ViewsTakeover(engine, views, names, partitions)
     sharding = await attach_sharding(
         engine,
         client,
         names,
         ShardSettings(partitions, engine_id=engine_id),
-        restore=ViewsTakeover(engine, views, names),
+        restore=takeover,
+        sweep=takeover.sweep,
         on_let_go=publisher.hand_over,
     )
     responder.share = functools.partial(share_of, owns=sharding.shard.holds, engine=engine)

@@ -9,6 +9,7 @@ one publishing round (a quarter of a second) behind what the previous owner had.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
 from assist_tui.bus import codec
-from assist_tui.bus.codec import CallView, CodecError
+from assist_tui.bus.codec import CallHead, CallView, CodecError
+from assist_tui.bus.partition import DEFAULT_PARTITIONS, partition_of
 from assist_tui.bus.subjects import Subjects
 from assist_tui.engine.conversation import ConversationState
 from assist_tui.engine.engine import AssistEngine
@@ -94,11 +96,19 @@ def handover_gap(
 class ViewsTakeover:
     """``restore`` for ``Shard``: reads each newly followed call's view and continues it."""
 
-    def __init__(self, engine: AssistEngine, views: KeyValue, names: Subjects) -> None:
+    def __init__(
+        self,
+        engine: AssistEngine,
+        views: KeyValue,
+        names: Subjects,
+        partitions: int = DEFAULT_PARTITIONS,
+    ) -> None:
         self.engine = engine
         self.views = views
         self.names = names
+        self.partitions = partitions
         self.continued = 0
+        self.swept = 0
 
     async def __call__(self, conversations: list[LiveConversation]) -> None:
         for call in conversations:
@@ -143,6 +153,38 @@ class ViewsTakeover:
             board.sentiment.on_final(update, text)
         with guard.stage("talk", update):
             board.talk.on_final(update)
+
+    async def sweep(self, partitions: set[int], live: set[str]) -> None:
+        """Delete the views of calls in ``partitions`` that are neither live (``live``
+        holds the platform's live ids) nor followed here: they ended while no engine
+        followed them, and their views would say they are live on every board for good."""
+        try:
+            keys = await self.views.keys()
+        except nats.js.errors.NoKeysError:
+            return
+        except nats.errors.Error as exc:
+            log.warning("reading the views to sweep: %s", exc)
+            return
+        followed = self.engine.conversations
+        now = utc_now()
+        for key in keys:
+            cid = key.rsplit(".", 1)[-1]
+            if (
+                partition_of(cid, self.partitions) not in partitions
+                or cid in live
+                or cid in followed
+            ):
+                continue
+            with contextlib.suppress(nats.errors.Error, CodecError):
+                entry = await self.views.get(key)
+                row = codec.decode(CallHead, entry.value or b"").row
+                # An ended call lingers on the board until its time (its engine, maybe
+                # another, still shows it); one that says it is live is no one's.
+                if row.ended_at is not None and (row.leaves_at is None or row.leaves_at > now):
+                    continue
+                await self.views.delete(key)
+                self.swept += 1
+                log.info("view of %s swept: it ended while no engine followed it", cid)
 
     async def _view(self, conversation_id: str, queue: str | None) -> CallView | None:
         for key in dict.fromkeys(
