@@ -86,7 +86,7 @@ def test_status_bar_gives_up_prose_before_the_counts_at_every_width() -> None:
     assert "127.0.0.1" in at_160 and "heard" not in at_160 and "assist-tui" not in at_160
     # Too narrow for everything: the most compact form, cut at the end by the widget.
     tight = status_text(view, label, badge, width=40).plain
-    assert tight.startswith(" DEMO  ● connected 4.2 ev/s reconn 12 rej 3 gaps 4 ⏸ 2 notices")
+    assert tight.startswith(" DEMO  ● connected reconn 12 rej 3 gaps 4 ⏸ 2 notices")
 
 
 def test_a_reconnect_says_why_in_a_word_or_two() -> None:
@@ -116,3 +116,39 @@ def test_a_reconnect_says_why_in_a_word_or_two() -> None:
     assert "; no heartbeat)" in bar("no heartbeat for 2.5 intervals")
     assert "(attempt 5, next in 3.1 s)" in bar("socket closed 1006")  # nothing short to say
     assert "rate limited" not in bar(said, width=60)  # given up before the counts
+
+
+async def test_a_toast_shows_square_brackets_as_text(tmp_path: Path) -> None:
+    """'set [audit] path' in an engine's reason lost '[audit]' (read as markup)."""
+    engine = await scripted_engine(tmp_path)
+    app = AssistApp(demo_settings(), export_dir=tmp_path / "exports", engine=engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.notify("fix: restore that audit.key, or set [audit] path to start a new store")
+        await pilot.pause()
+        [toast] = list(app._notifications)
+        assert toast.markup is False and "[audit] path" in toast.message
+
+
+def test_at_60_columns_the_notices_badge_stays_whole() -> None:
+    view = EngineView(
+        ready=True,
+        source="notifications",
+        health=StreamHealth(state=StreamState.CONNECTED),
+        heartbeat_age_s=0.0,
+        rate=4.5,
+        events=10,
+        reconnects=1,
+        rejected=0,
+        paused=3,
+        rows=None,
+        gauges=None,
+        content=None,
+        notices=(),
+        gaps=1,
+        gap_seconds=2.0,
+    )
+    for width in (60, 59):
+        line = status_text(view, "DEMO http://127.0.0.1:1", "notices 1, 1 new (n)", width=width)
+        assert line.cell_len <= width and "notices 1, 1 new (n)" in line.plain, line.plain
+        assert "reconn 1" in line.plain and "gaps 1" in line.plain and "⏸ 3" in line.plain
+        assert "rej 0" not in line.plain  # a zero count gave way first

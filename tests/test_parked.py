@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from assist_tui.engine import parked
@@ -75,3 +76,23 @@ async def test_a_resubscribed_call_drops_its_stuck_partial_and_marks_the_hole() 
     assert lines[-1].kind == "gap" and lines[-1].text.startswith("not followed ")
     assert "(unsubscribed): what was said then is not shown" in lines[-1].text
     assert engine.conversations["a"].partial_ids() == []
+
+
+async def test_a_late_queue_event_never_brings_back_an_unsubscribed_call(
+    tmp_path: Path,
+) -> None:
+    """Unsubscribed (or ended): a queue event of the call afterwards (its participants
+    leaving) put it back on the board, empty; only a subscribe does now."""
+    from types import SimpleNamespace
+
+    from assist_tui.model import ConversationStarted
+    from tests.scripted_engine import scripted_engine
+
+    engine = await scripted_engine(tmp_path)
+    engine.follower = SimpleNamespace(  # type: ignore[assignment]
+        follow_all=True, accept=lambda cid: True, ended={"dropped": None}, following={}
+    )
+    await engine.process(ConversationStarted(conversation_id="dropped", queue_id="q"))
+    await engine.process(ConversationStarted(conversation_id="new-call", queue_id="q"))
+    assert "dropped" not in engine.conversations
+    assert "new-call" in engine.conversations

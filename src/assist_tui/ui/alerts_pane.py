@@ -86,7 +86,7 @@ class AlertsPane(KeyedList):
         if alert is None:
             return
         if not alert.open:
-            self.notify(f"already acknowledged by {alert.acknowledged_by}")
+            self.notify(f"already acknowledged by {alert.acknowledged_by}", markup=False)
             return
         self.post_message(self.Acknowledge(alert))
 

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
@@ -581,6 +582,19 @@ class AssistApp(App[None]):
         path = self.save_screenshot(path=str(self.export_dir))
         private_file(Path(path))
         self.notify(f"screenshot saved: {Path(path).name} in {Path(path).parent}")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts show their text as it is: "[audit] path" in a reason or a config key is
+        not markup (Textual's default read it as a tag and dropped it)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- the panes' actions, for the command palette (help_screen.PANE_ACTIONS) -----------
     def action_acknowledge_alert(self) -> None:

@@ -267,5 +267,6 @@ class AuditScreen(Screen[None]):
         # Every record, whatever the filter: an export is for the record, not the screen.
         # The file's name apart from its directory: a toast folds a long word mid-token.
         self.notify(
-            f"exported all {count} record(s) (not only those shown): {path.name} in {path.parent}"
+            f"exported all {count} record(s) (not only those shown): {path.name} in {path.parent}",
+            markup=False,  # a path is text, never markup
         )

@@ -112,7 +112,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 PANE_ACTIONS: dict[str, tuple[str, str]] = {
     "acknowledge_alert": (
         "Acknowledge the alert",
-        "acknowledge the alert selected in the alerts pane, as you (audited; a there)",
+        "acknowledge the alert selected in the alerts pane, as you (audited; key a there)",
     ),
     "jump_to_alert": (
         "Jump to the alert's moment",

@@ -61,11 +61,12 @@ class StatusBar(TextPane):
         self.show(status_text(view, label, notice, down=down, width=self.size.width))
 
 
-# What the status bar gives up, in turn, until it fits: the heartbeat's age, the app's
+# What the status bar gives up, in turn, until it fits: the time last heard, the app's
 # name, a URL in the label, the long words, the source's name, a gap's seconds, the double
-# spaces, the word PAUSED, the label's words after its first. The state and the counts
-# stay; past the last level the widget cuts the end (with an ellipsis).
-_FIT_LEVELS = 10
+# spaces, the word PAUSED, counts of zero, the rate, the label's words after its first.
+# The state, the counts that are not zero and the notices stay; past the last level the
+# widget cuts the end (with an ellipsis).
+_FIT_LEVELS = 12
 
 
 def status_text(
@@ -126,7 +127,7 @@ def _why_short(detail: str) -> str:
 def _label_at(label: str, level: int) -> str:
     """The mode's label: whole; then without a URL (the emulator's, the bus's); last,
     its first word (DEMO, REPLAY, attached)."""
-    if level >= 9 and label:
+    if level >= 11 and label:
         return label.split()[0]
     if level >= 3:
         return " ".join(word for word in label.split() if "://" not in word)
@@ -153,12 +154,15 @@ def _state_parts(view: EngineView, level: int) -> list[Text]:
     else:
         state = Text(f"✕ closed: {health.detail[:90]}", "red")
     rejected = view.rejected
-    parts = [
-        state,
-        Text(f"{view.rate:.1f} ev/s", "bold"),
-        Text(f"{'reconn' if short else 'reconnects'} {view.reconnects}"),
-        Text(f"{'rej' if short else 'rejected'} {rejected}", "red" if rejected else ""),
-    ]
+    parts = [state]
+    if level < 10:  # the rate goes before any count
+        parts.append(Text(f"{view.rate:.1f} ev/s", "bold"))
+    if view.reconnects or level < 9:  # a count of zero says nothing when room is short
+        parts.append(Text(f"{'reconn' if short else 'reconnects'} {view.reconnects}"))
+    if rejected or level < 9:
+        parts.append(
+            Text(f"{'rej' if short else 'rejected'} {rejected}", "red" if rejected else "")
+        )
     if view.gaps:  # only once there is one: a clean run's bar stays as it was
         seconds = f" ({view.gap_seconds:.0f} s)" if level < 6 else ""
         parts.append(Text(f"gaps {view.gaps}{seconds}", "bold yellow"))

@@ -104,7 +104,11 @@ class StreamEventStage:
 
     def on_conversation_started(self, event: ConversationStarted) -> None:
         follower = self.engine.follower
-        if follower is None or (follower.follow_all and follower.accept(event.conversation_id)):
+        cid = event.conversation_id
+        if follower is None or (
+            # An ended or unsubscribed call is not brought back by a late queue event.
+            follower.follow_all and follower.accept(cid) and cid not in follower.ended
+        ):
             started = self.engine.state(event.conversation_id)
             started.queue_id = started.queue_id or event.queue_id
             started.agent_name = started.agent_name or event.agent_name
