@@ -239,3 +239,34 @@ async def test_the_hits_cursor_starts_at_the_top_for_another_conversation() -> N
         )
         await pilot.pause()
         assert table.cursor_row == 0
+
+
+async def test_after_a_resize_the_cursors_row_is_the_one_in_sight() -> None:
+    """Shrunk, the list showed rows above the cursor's (the highlighted one off-screen,
+    where a key would act on it unseen) until something else redrew it."""
+    from assist_tui.ui.keyed_list import Column, KeyedList
+
+    rows = KeyedList((Column("n", 6, keep=0, flex=True),))
+    async with PaneApp(rows).run_test(size=(40, 30)) as pilot:
+        rows.sync({f"k{i}": ((f"row {i}", ""),) for i in range(40)})
+        rows.focus()
+        await pilot.pause()
+        rows.action_jump(20)
+        await pilot.pause()
+        await pilot.resize_terminal(40, 6)
+        await pilot.pause()
+        top, visible = rows.rows_above, rows.size.height - 1
+        assert top <= rows.cursor_row < top + visible
+        shown = app_lines(pilot.app, rows)
+        assert any("row 20" in line for line in shown), shown  # drawn, not only scrolled
+        await pilot.resize_terminal(40, 30)
+        await pilot.pause()
+        top, visible = rows.rows_above, rows.size.height - 1
+        assert top <= rows.cursor_row < top + visible and rows.selected == "k20"
+
+
+def app_lines(app: Any, widget: Widget) -> list[str]:
+    """The screen's lines where ``widget`` is, as drawn now."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].text[region.x : region.right] for y in range(region.y, region.bottom)]

@@ -40,6 +40,7 @@ from assist_tui.ui.notices import NoticeLog, NoticesScreen
 from assist_tui.ui.panes import (
     MEDIUM_WIDTH,
     NARROW_WIDTH,
+    SHORT_HEIGHT,
     TINY_WIDTH,
     ConversationTable,
     Gauges,
@@ -184,6 +185,7 @@ class AssistApp(App[None]):
         # reading that kept the previous width (narrow stayed narrow after growing again).
         self.set_class(event.size.width < NARROW_WIDTH, "narrow")
         self.set_class(NARROW_WIDTH <= event.size.width < MEDIUM_WIDTH, "medium")
+        self.set_class(event.size.height < SHORT_HEIGHT, "short")
         self.set_class(event.size.width < TINY_WIDTH, "tiny")  # side panes go: see app.tcss
 
     async def _run_engine(self) -> None:

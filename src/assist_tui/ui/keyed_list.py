@@ -229,8 +229,11 @@ class KeyedList(Widget, can_focus=True):
         self._move(self._cursor - 3)
 
     def on_resize(self) -> None:
+        """Fewer (or more) rows fit: the cursor's row stays in sight, and the rows are
+        drawn again from the new first one (a scroll alone left the old ones shown)."""
         self._scroll_to_cursor()
         self._cache.clear()
+        self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()  # the cursor's style depends on focus

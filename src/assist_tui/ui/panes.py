@@ -28,6 +28,7 @@ from assist_tui.ui.keyed_list import Cell, Column, KeyedList
 HITS_SHOWN = 40  # newest hits, insights and suggestions listed; the audit log has them all
 NARROW_WIDTH = 100  # below this many columns the layout and the status bar go compact
 MEDIUM_WIDTH = 120  # below this (and from NARROW_WIDTH) the board and side panes give way
+SHORT_HEIGHT = 32  # fewer rows than this: the gauges shrink so alerts and hits keep rows
 TINY_WIDTH = 72  # below this the right-hand panes hide so the transcript keeps its room
 
 
