@@ -74,7 +74,12 @@ async def test_unproven_connections_back_off_further() -> None:
                 assert all(
                     e.next_delay_s is not None and e.next_delay_s <= 0.5
                     for e in reconnecting(collector)
+                    if e.attempt
                 )
+                # Each loss is said at once, before the channel check and the wait.
+                told = [e.detail for e in reconnecting(collector)]
+                assert told.count("connection lost; reconnecting") == 4
+                assert told[0] == "connection lost; reconnecting"
                 await collector.stop()
 
 

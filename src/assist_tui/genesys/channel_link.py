@@ -215,6 +215,11 @@ class ChannelLink:
                 continue
             self._gap_begins()
             log.info("channel %s: %s", self.info.id, reason)
+            if reason != "socket closing":
+                # Said at once: the checks below may wait on the platform (a 429 storm is
+                # retried for seconds) while the screen still read "connected". The reason
+                # and the wait follow in the next report.
+                await self._health(StreamState.RECONNECTING, "connection lost; reconnecting")
             try:
                 if reason in ("channel gone", "token revoked") or not await self._exists():
                     # A new channel is connected and subscribed after the usual short

@@ -151,7 +151,8 @@ def _state_parts(view: EngineView, level: int) -> list[Text]:
         wait = f", next in {health.next_delay_s:.1f} s" if health.next_delay_s else ""
         why = _why_short(health.detail)
         because = f"; {why}" if why and level < 4 else ""
-        state = Text(f"◌ reconnecting (attempt {health.attempt}{wait}{because})", "bold yellow")
+        said = f"attempt {health.attempt}{wait}{because}" if health.attempt else ""
+        state = Text(f"◌ reconnecting ({said})" if said else "◌ reconnecting", "bold yellow")
     else:
         state = Text(f"✕ closed: {health.detail[:90]}", "red")
     rejected = view.rejected
