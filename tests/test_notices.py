@@ -17,6 +17,27 @@ from .test_snapshots import settled
 PIPELINE = "the trained pipeline 'en_core_web_sm' is not installed: entities come from rules"
 
 
+def view_of(**changes: object) -> EngineView:
+    """A connected engine's view for the status bar, with ``changes``."""
+    fields: dict[str, object] = {
+        "ready": True,
+        "source": "notifications",
+        "health": StreamHealth(state=StreamState.CONNECTED),
+        "heartbeat_age_s": 0.0,
+        "rate": 4.2,
+        "events": 10,
+        "reconnects": 0,
+        "rejected": 0,
+        "paused": 0,
+        "rows": None,
+        "gauges": None,
+        "content": None,
+        "notices": (),
+    }
+    fields.update(changes)
+    return EngineView(**fields)  # type: ignore[arg-type]
+
+
 def test_log_keeps_each_notice_once_and_counts_unread() -> None:
     log = NoticeLog()
     assert log.badge() == ""
@@ -55,23 +76,7 @@ async def test_notice_is_counted_on_the_status_bar_and_read_on_n(tmp_path: Path)
 def test_status_bar_gives_up_prose_before_the_counts_at_every_width() -> None:
     """The heartbeat's age, the app's name, the emulator's URL and the long words go, in
     turn, so the state, the counts and the notices badge stay whole."""
-    view = EngineView(
-        ready=True,
-        source="notifications",
-        health=StreamHealth(state=StreamState.CONNECTED),
-        heartbeat_age_s=0.0,
-        rate=4.2,
-        events=10,
-        reconnects=12,
-        rejected=3,
-        paused=2,
-        rows=None,
-        gauges=None,
-        content=None,
-        notices=(),
-        gaps=4,
-        gap_seconds=31.0,
-    )
+    view = view_of(reconnects=12, rejected=3, paused=2, gaps=4, gap_seconds=31.0)
     label = "DEMO http://127.0.0.1:34429"
     badge = "notices 2, 1 new (n)"
     wide = status_text(view, label, badge, width=220).plain
@@ -94,21 +99,7 @@ def test_a_reconnect_says_why_in_a_word_or_two() -> None:
         health = StreamHealth(
             state=StreamState.RECONNECTING, detail=detail, attempt=5, next_delay_s=3.1
         )
-        view = EngineView(
-            ready=True,
-            source="notifications",
-            health=health,
-            heartbeat_age_s=None,
-            rate=0.0,
-            events=0,
-            reconnects=5,
-            rejected=0,
-            paused=0,
-            rows=None,
-            gauges=None,
-            content=None,
-            notices=(),
-        )
+        view = view_of(health=health, heartbeat_age_s=None, rate=0.0, events=0, reconnects=5)
         return status_text(view, "DEMO", width=width).plain
 
     said = "connection lost; the token request is rate limited (429) after 4 retries"
@@ -130,23 +121,7 @@ async def test_a_toast_shows_square_brackets_as_text(tmp_path: Path) -> None:
 
 
 def test_at_60_columns_the_notices_badge_stays_whole() -> None:
-    view = EngineView(
-        ready=True,
-        source="notifications",
-        health=StreamHealth(state=StreamState.CONNECTED),
-        heartbeat_age_s=0.0,
-        rate=4.5,
-        events=10,
-        reconnects=1,
-        rejected=0,
-        paused=3,
-        rows=None,
-        gauges=None,
-        content=None,
-        notices=(),
-        gaps=1,
-        gap_seconds=2.0,
-    )
+    view = view_of(rate=4.5, reconnects=1, paused=3, gaps=1, gap_seconds=2.0)
     for width in (60, 59):
         line = status_text(view, "DEMO http://127.0.0.1:1", "notices 1, 1 new (n)", width=width)
         assert line.cell_len <= width and "notices 1, 1 new (n)" in line.plain, line.plain

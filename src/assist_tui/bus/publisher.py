@@ -127,8 +127,9 @@ class ViewPublisher:
         )
 
     # -- views ----------------------------------------------------------------------------
-    def call_view(self, state: ConversationState) -> bytes:
-        """The call's view as JSON; its content is encoded again only when it changed."""
+    def call_view(self, state: ConversationState, alerts: tuple[AlertView, ...]) -> bytes:
+        """The call's view as JSON (``alerts``: those raised on it); its content is encoded
+        again only when it changed."""
         engine = self.engine
         cid = state.conversation_id
         row = row_of(state, engine.board)
@@ -146,7 +147,10 @@ class ViewPublisher:
             + b',"content":'
             + cached[1]
             + b',"alerts":'
-            + codec.encode(tuple[AlertView, ...], engine.board.alerts.of_call(cid))
+            + codec.encode(
+                tuple[AlertView, ...],
+                engine.board.alerts.of_call(cid) if alerts is None else alerts,
+            )
             + b"}"
         )
 
@@ -154,6 +158,7 @@ class ViewPublisher:
         puts: list[tuple[str, bytes]] = []
         deletes: list[str] = []
         live = self.engine.conversations
+        by_call = self.engine.board.alerts.by_call()  # once a round, not once a view
         now = slice_start = time.monotonic()
         for cid, state in list(live.items()):
             if time.monotonic() - slice_start > YIELD_AFTER_S:
@@ -176,7 +181,7 @@ class ViewPublisher:
             ):
                 continue  # nothing said on the call: its figures are looked at less often
             self._checked[cid] = (state.version, now)
-            value = self.call_view(state)
+            value = self.call_view(state, by_call.get(cid, ()))
             if self._view_sent.get(key) != value:
                 puts.append((key, value))
         for cid in [c for c in self._view_keys if c not in live]:

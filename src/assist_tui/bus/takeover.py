@@ -24,7 +24,7 @@ from assist_tui.bus import codec
 from assist_tui.bus.codec import CallHead, CallView, CodecError
 from assist_tui.bus.partition import DEFAULT_PARTITIONS, partition_of
 from assist_tui.bus.subjects import Subjects
-from assist_tui.engine.conversation import ConversationState
+from assist_tui.engine.conversation import ConversationState, said_in
 from assist_tui.engine.engine import AssistEngine
 from assist_tui.engine.snapshot import ConversationContent
 from assist_tui.model import LiveConversation, StreamGap, UtteranceUpdate, utc_now
@@ -41,20 +41,10 @@ def continue_from(
     ``on_final`` is told of each final restored (the call's analytics go on from them)."""
     restored = 0
     for line in content.lines:
-        if not line.is_final or line.kind != "utterance":
+        if not line.spoken_final:
             continue
         try:
-            update = UtteranceUpdate(
-                conversation_id=state.conversation_id,
-                utterance_id=line.utterance_id,
-                speaker=line.speaker,
-                text=line.text,
-                confidence=line.confidence,
-                is_final=True,
-                offset_ms=line.offset_ms,
-                duration_ms=line.duration_ms,
-                received_at=line.received_at,
-            )
+            update = line.as_final(state.conversation_id)
         except ValidationError:
             continue
         if state.apply(update, line.text, line.redacted).new_final:
@@ -121,11 +111,7 @@ class ViewsTakeover:
                 state.queue_id = state.queue_id or view.row.queue_id
                 state.agent_name = state.agent_name or view.row.agent_name
                 lines = continue_from(state, view.content, self._analytics)
-                said = [
-                    (line.speaker.value, line.text, line.received_at)
-                    for line in view.content.lines
-                    if line.is_final and line.kind == "utterance"
-                ]
+                said = said_in(view.content.lines)
                 board = self.engine.board
                 if view.row.started_at is not None:
                     board.on_started(cid, view.row.started_at)

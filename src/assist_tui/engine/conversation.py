@@ -9,6 +9,7 @@ remembered for deduplication up to ``MAX_FINAL_IDS``.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,6 +62,33 @@ class Line:
         if self.offset_ms is None:
             return None
         return self.offset_ms + (self.duration_ms or 0)
+
+    @property
+    def spoken_final(self) -> bool:
+        """A final of speech (not a marked gap, not a partial)."""
+        return self.is_final and self.kind == "utterance"
+
+    def as_final(self, conversation_id: str) -> UtteranceUpdate:
+        """The final update this line shows (a call continued elsewhere, or reopened,
+        goes on from it); ValidationError if the line could not have come from one."""
+        return UtteranceUpdate(
+            conversation_id=conversation_id,
+            utterance_id=self.utterance_id,
+            speaker=self.speaker,
+            text=self.text,
+            confidence=self.confidence,
+            is_final=True,
+            offset_ms=self.offset_ms,
+            duration_ms=self.duration_ms,
+            received_at=self.received_at,
+        )
+
+
+def said_in(lines: Iterable[Line]) -> list[tuple[str, str, datetime]]:
+    """(speaker, text, time) of the spoken finals: what alert rules read."""
+    return [
+        (line.speaker.value, line.text, line.received_at) for line in lines if line.spoken_final
+    ]
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from assist_tui.audit.store import AuditStore
 from assist_tui.engine.board_types import AlertView
-from assist_tui.engine.conversation import MAX_LINES, ConversationState
+from assist_tui.engine.conversation import MAX_LINES, ConversationState, said_in
 from assist_tui.model import UtteranceUpdate, utc_now
 
 if TYPE_CHECKING:
@@ -106,11 +106,6 @@ def restore_alerts(
                 detail=str(data.get("detail") or ""),
             )
         if raised:
-            said = [
-                (line.speaker.value, line.text, line.received_at)
-                for line in state.lines.values()
-                if line.is_final and line.kind == "utterance"
-            ]
-            alerts.continue_call(cid, None, tuple(raised.values()), said)
+            alerts.continue_call(cid, None, tuple(raised.values()), said_in(state.lines.values()))
             restored += len(raised)
     return restored

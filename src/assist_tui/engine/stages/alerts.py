@@ -80,7 +80,14 @@ class AlertStage:
 
     def of_call(self, conversation_id: str) -> tuple[AlertView, ...]:
         """The alerts raised on one call (kept ones, open or acknowledged), oldest first."""
-        return tuple(a for a in self.alerts.values() if a.conversation_id == conversation_id)
+        return self.by_call().get(conversation_id, ())
+
+    def by_call(self) -> dict[str, tuple[AlertView, ...]]:
+        """Every call's alerts (kept ones), oldest first: one pass for a round of views."""
+        grouped: dict[str, list[AlertView]] = {}
+        for alert in self.alerts.values():
+            grouped.setdefault(alert.conversation_id, []).append(alert)
+        return {cid: tuple(alerts) for cid, alerts in grouped.items()}
 
     def continue_call(
         self,

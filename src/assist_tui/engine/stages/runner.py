@@ -160,22 +160,11 @@ class BoardStages:
             self.sentiment.calls[cid] = felt
         if talk is not None:
             self.talk.calls[cid] = talk
-        for line in list(state.lines.values()) if felt is None else []:
-            if not line.is_final or line.kind != "utterance":
-                continue
-            update = UtteranceUpdate(
-                conversation_id=cid,
-                utterance_id=line.utterance_id,
-                speaker=line.speaker,
-                text=line.text,
-                confidence=line.confidence,
-                is_final=True,
-                offset_ms=line.offset_ms,
-                duration_ms=line.duration_ms,
-                received_at=line.received_at,
-            )
-            with self.engine.guard.stage("sentiment", update):
-                self.sentiment.on_final(update, line.text)
+        if felt is None:  # not kept (too many calls ended since): scored again
+            for line in [line for line in state.lines.values() if line.spoken_final]:
+                update = line.as_final(cid)  # it came from an audited final: valid
+                with self.engine.guard.stage("sentiment", update):
+                    self.sentiment.on_final(update, line.text)
         self.alerts.continue_call(cid, row.started_at, self.alerts.of_call(cid), [])
         self.alerts.calls[cid].windows.clear()  # it ended: every window closed then
 

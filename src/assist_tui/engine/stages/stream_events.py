@@ -109,11 +109,11 @@ class StreamEventStage:
             # An ended or unsubscribed call is not brought back by a late queue event.
             follower.follow_all and follower.accept(cid) and cid not in follower.ended
         ):
-            started = self.engine.state(event.conversation_id)
+            started = self.engine.state(cid)
             started.queue_id = started.queue_id or event.queue_id
             started.agent_name = started.agent_name or event.agent_name
-        if event.conversation_id in self.engine.conversations:  # followed by id too
-            self.engine.board.on_started(event.conversation_id, event.started_at)
+        if cid in self.engine.conversations:  # followed by id too
+            self.engine.board.on_started(cid, event.started_at)
 
     def on_conversation_ended(self, event: ConversationEnded) -> None:
         self.engine.release_held(event.conversation_id)
